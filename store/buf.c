@@ -75,8 +75,8 @@ int kv_buf_grow(kv_buf *buf, size_t target_size)
 	p = realloc(buf->ptr, want);
 	if (!p)
 		return kv__error(KV_ENOMEM,
-				 "out of memory growing a buffer to %zu bytes",
-				 target_size);
+		                 "out of memory growing a buffer to %zu bytes",
+		                 target_size);
 	buf->ptr = p;
 	buf->asize = want;
 	return 0;

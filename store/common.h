@@ -17,7 +17,7 @@
 #include "kv.h"
 #include "kv_backend.h"
 
-#define KV_UNUSED(x) ((void)(x))
+#define KV_UNUSED(x)     ((void)(x))
 #define KV_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---- errors (error.c) ---- */
@@ -25,12 +25,7 @@
 /** Set this thread's last error; returns `code` so callers can
  * `return kv__error(KV_EINVALID, "...")`. */
 int kv__error(int code, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-/** Prefix the current message with "what: " (keeps the code). Returns the
- * current code, or `code` if none is set. */
-int kv__error_wrap(int code, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+        __attribute__((format(printf, 2, 3)));
 
 /** Report an allocation failure; returns KV_ENOMEM. */
 int kv__error_nomem(void);
@@ -43,7 +38,7 @@ void *kv__realloc(void *p, size_t n);
 char *kv__strdup(const char *s);
 char *kv__strndup(const char *s, size_t n);
 int kv_buf_printf(kv_buf *buf, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+        __attribute__((format(printf, 2, 3)));
 /** Take the buffer's memory (caller frees with free()); buf is zeroed. */
 char *kv_buf_detach(kv_buf *buf);
 
@@ -59,13 +54,13 @@ int kv__oid_fromhexn(kv_oid *out, const char *hex, size_t n);
 /** Object id with SHA-1 collision detection (SHA1DC, libgit2): for fsck.
  * KV_ECORRUPT if a collision attack is detected. */
 int kv__object_hash_checked(kv_oid *out, kv_otype type, const void *data,
-			    size_t len);
+                            size_t len);
 
 /* ---- commit facts for the commit-graph cache (commit.c) ---- */
 
 /** Fill tree, parents, nparents and time of `out` from a commit payload;
  * generation is left 0. KV_ECORRUPT if the payload is malformed. */
 int kv_commit__parse_info(kv_commit_info *out, const kv_oid *id,
-			  const char *data, size_t len);
+                          const char *data, size_t len);
 
 #endif

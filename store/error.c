@@ -48,26 +48,6 @@ int kv_backend_error(int code, const char *fmt, ...)
 	return code;
 }
 
-int kv__error_wrap(int code, const char *fmt, ...)
-{
-	char prefix[512], old[sizeof(last_message)];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(prefix, sizeof(prefix), fmt, ap);
-	va_end(ap);
-	if (!last_error.code) {
-		last_error.code = code;
-		last_error.message = last_message;
-		snprintf(last_message, sizeof(last_message), "%s: %s", prefix,
-			 kv_strerror(code));
-		return code;
-	}
-	memcpy(old, last_message, sizeof(old));
-	snprintf(last_message, sizeof(last_message), "%s: %s", prefix, old);
-	return last_error.code;
-}
-
 int kv__error_nomem(void)
 {
 	return kv__error(KV_ENOMEM, "out of memory");
@@ -76,24 +56,42 @@ int kv__error_nomem(void)
 const char *kv_strerror(int code)
 {
 	switch (code) {
-	case KV_OK: return "success";
-	case KV_NOCHANGE: return "nothing changed";
-	case KV_ERROR: return "error";
-	case KV_ENOTFOUND: return "not found";
-	case KV_EEXISTS: return "already exists";
-	case KV_EINVALID: return "invalid argument";
-	case KV_ECONFLICT: return "conflict";
-	case KV_EMODIFIED: return "modified concurrently";
-	case KV_ECORRUPT: return "corrupt data";
-	case KV_ELOCKED: return "locked";
-	case KV_EFULL: return "storage full";
-	case KV_ENOTSUPPORTED: return "not supported";
-	case KV_EUSER: return "stopped by callback";
-	case KV_ENOMEM: return "out of memory";
-	case KV_EAMBIGUOUS: return "ambiguous";
-	case KV_EIO: return "I/O error";
-	case KV_ITEROVER: return "iteration over";
-	default: return "unknown error";
+	case KV_OK:
+		return "success";
+	case KV_NOCHANGE:
+		return "nothing changed";
+	case KV_ERROR:
+		return "error";
+	case KV_ENOTFOUND:
+		return "not found";
+	case KV_EEXISTS:
+		return "already exists";
+	case KV_EINVALID:
+		return "invalid argument";
+	case KV_ECONFLICT:
+		return "conflict";
+	case KV_EMODIFIED:
+		return "modified concurrently";
+	case KV_ECORRUPT:
+		return "corrupt data";
+	case KV_ELOCKED:
+		return "locked";
+	case KV_EFULL:
+		return "storage full";
+	case KV_ENOTSUPPORTED:
+		return "not supported";
+	case KV_EUSER:
+		return "stopped by callback";
+	case KV_ENOMEM:
+		return "out of memory";
+	case KV_EAMBIGUOUS:
+		return "ambiguous";
+	case KV_EIO:
+		return "I/O error";
+	case KV_ITEROVER:
+		return "iteration over";
+	default:
+		return "unknown error";
 	}
 }
 

@@ -59,7 +59,7 @@ int kv_oid_fromstr(kv_oid *out, const char *hex)
 	if (!hex || strlen(hex) != KV_OID_HEXSZ ||
 	    kv__oid_fromhexn(out, hex, KV_OID_HEXSZ) < 0)
 		return kv__error(KV_EINVALID, "not a 40-digit object id: '%s'",
-				 hex ? hex : "(null)");
+		                 hex ? hex : "(null)");
 	return 0;
 }
 
@@ -98,11 +98,16 @@ const char *kv__oid_short(const kv_oid *id)
 const char *kv_otype_name(kv_otype type)
 {
 	switch (type) {
-	case KV_OBJ_COMMIT: return "commit";
-	case KV_OBJ_TREE: return "tree";
-	case KV_OBJ_BLOB: return "blob";
-	case KV_OBJ_TAG: return "tag";
-	default: return NULL;
+	case KV_OBJ_COMMIT:
+		return "commit";
+	case KV_OBJ_TREE:
+		return "tree";
+	case KV_OBJ_BLOB:
+		return "blob";
+	case KV_OBJ_TAG:
+		return "tag";
+	default:
+		return NULL;
 	}
 }
 
@@ -131,15 +136,16 @@ static void git_init_once(void)
 }
 
 int kv__object_hash_checked(kv_oid *out, kv_otype type, const void *data,
-			    size_t len)
+                            size_t len)
 {
 	git_oid oid;
 	pthread_once(&git_once, git_init_once);
 	if (git_odb_hash(&oid, data, len, (git_object_t)type) < 0) {
 		const git_error *e = git_error_last();
 		return kv__error(KV_ECORRUPT, "hashing a %zu-byte %s: %s", len,
-				 kv_otype_name(type) ? kv_otype_name(type) : "?",
-				 e ? e->message : "failed");
+		                 kv_otype_name(type) ? kv_otype_name(type)
+		                                     : "?",
+		                 e ? e->message : "failed");
 	}
 	memcpy(out->id, oid.id, 20);
 	return 0;
