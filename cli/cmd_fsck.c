@@ -1,0 +1,75 @@
+/*
+ * cmd_fsck.c: `kvctl fsck`: check the whole store.
+ *
+ * Every object is re-hashed and parsed, and every ref's history checked
+ * (kv_fsck()). Text: one "error: OBJECT: MESSAGE" (or "error: ref REF:
+ * MESSAGE") line per problem, then "no problems found" or "N problems
+ * found". JSON: {"problems":N,"errors":[{"id","ref","message"}]}.
+ * Exit 0 if clean, 4 if any problem was found.
+ */
+#include "cli.h"
+
+static const cli_option options[] = {{0, NULL, NULL, NULL}};
+
+typedef struct {
+	int json;     /* --json */
+	size_t count; /* problems printed */
+} fsck_state;
+
+static int print_problem(const kv_fsck_problem *p, void *payload)
+{
+	fsck_state *st = payload;
+	char hex[KV_OID_HEXSZ + 1];
+
+	if (st->json) {
+		fputs(st->count ? ",{\"id\":" : "{\"id\":", stdout);
+		cli_json_oid(stdout, &p->id);
+		fputs(",\"ref\":", stdout);
+		cli_json_cstr(stdout, p->ref);
+		fputs(",\"message\":", stdout);
+		cli_json_cstr(stdout, p->message);
+		putchar('}');
+	} else if (p->ref) {
+		printf("error: ref %s: %s\n", p->ref, p->message);
+	} else {
+		printf("error: %s: %s\n", kv_oid_tostr(hex, &p->id),
+		       p->message);
+	}
+	st->count++;
+	return 0;
+}
+
+static int run(cli_ctx *ctx, const cli_args *args)
+{
+	fsck_state st = {ctx->json, 0};
+	size_t problems = 0;
+	int rc;
+
+	(void)args;
+	if (ctx->json)
+		fputs("{\"errors\":[", stdout);
+	rc = kv_fsck(&problems, ctx->store, print_problem, &st);
+	if (ctx->json)
+		printf("],\"problems\":%zu}\n", problems);
+	if (rc < 0)
+		return cli_fail(rc);
+	if (!ctx->json && problems == 0)
+		printf("no problems found\n");
+	else if (!ctx->json)
+		printf("%zu problem%s found\n", problems,
+		       problems == 1 ? "" : "s");
+	return problems ? CLI_EXIT_ERROR : CLI_EXIT_OK;
+}
+
+const cli_command cli_cmd_fsck = {
+        "fsck",
+        run,
+        "",
+        "check the integrity of the store",
+        "Re-hash every object, parse every tree and commit, and check that "
+        "every\nbranch and tag reaches a complete history. Exits 4 if a "
+        "problem is found.",
+        options,
+        0,
+        0,
+        CLI_NEEDS_STORE};
