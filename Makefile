@@ -27,7 +27,7 @@ PKGS := libgit2 lmdb zlib libcbor libcrypto
 DEPS_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 DEPS_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lgit2 -llmdb -lz -lcbor -lcrypto) -lpthread
 CFLAGS_ALL = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L $(OPT) $(WARN) \
-	-fPIC -fvisibility=hidden -Iinclude -Istore $(DEPS_CFLAGS) $(EXTRA_CFLAGS)
+	-fPIC -fvisibility=hidden -Iinclude -Istore -Itests $(DEPS_CFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS_ALL = $(EXTRA_LDFLAGS)
 
 LIB_SRC := $(wildcard store/*.c) $(wildcard backends/*.c) $(wildcard sync/*.c)
@@ -62,6 +62,9 @@ deps:
 	DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
 		build-essential pkg-config libgit2-dev liblmdb-dev zlib1g-dev \
 		libcbor-dev libssl-dev git lmdb-utils python3 >/dev/null
+
+# Test functions are found by name, not declared in headers.
+$(BUILD)/obj/tests/%.o: WARN += -Wno-missing-prototypes -Wno-format-nonliteral
 
 $(BUILD)/obj/%.o: %.c include/kv.h include/kv_backend.h $(wildcard store/*.h) $(wildcard cli/*.h) $(wildcard tests/*.h)
 	@mkdir -p $(dir $@)

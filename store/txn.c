@@ -83,7 +83,7 @@ struct mnode {
 	size_t nmods, capmods;
 	uint32_t *index; /* name hash -> mods index + 1 */
 	size_t icap;     /* a power of two, or 0 */
-	int replaced;    /* created over a non-directory: base gone */
+	int replaced;    /* made where this txn removed something */
 };
 
 /* New values waiting to be written: id -> bytes. */
@@ -241,11 +241,15 @@ static int descend(struct mnode **out, kv_txn *t, struct mnode *n,
 	kv_oid id;
 	struct mentry *e;
 	int exists = node_entry(&mode, &id, &e, n, name, len), error;
+	int removed_here;
 
 	if (e && e->child) {
 		*out = e->child;
 		return 0;
 	}
+	/* A directory made where this transaction removed something must
+	 * not pick up what others put there: replay removes it first. */
+	removed_here = e && e->changed && !e->mode;
 	if (!e && !(e = mod_add(t, n, name, len)))
 		return KV_ENOMEM;
 	if (exists && kv__mode_is_dir(mode)) {
@@ -254,7 +258,7 @@ static int descend(struct mnode **out, kv_txn *t, struct mnode *n,
 	} else {
 		if ((error = node_new(&e->child, t->s, NULL)) < 0)
 			return error;
-		e->child->replaced = 1;
+		e->child->replaced = removed_here;
 	}
 	e->mode = KV_MODE_TREE;
 	*out = e->child;

@@ -1,0 +1,150 @@
+/* The strict tree parser: what git accepts, and every malformed form. */
+#include "object.h"
+#include "test.h"
+
+static kv_oid some_id;
+
+static size_t entry(char *out, const char *mode, const char *name)
+{
+	size_t n = (size_t)sprintf(out, "%s %s", mode, name) + 1;
+	memcpy(out + n, some_id.id, 20);
+	return n + 20;
+}
+
+static int parse(const char *data, size_t len)
+{
+	kv_tree *t = NULL;
+	kv_oid id;
+	int error;
+	kv_error_clear();
+	kv_object_hash(&id, KV_OBJ_TREE, data, len);
+	error = kv_tree__parse(&t, &id, data, len);
+	kv_tree__free(t);
+	return error;
+}
+
+void test_object_tree__initialize(void)
+{
+	memset(some_id.id, 0xab, 20);
+}
+
+void test_object_tree__accepts_sorted_entries(void)
+{
+	char buf[512];
+	size_t n = 0;
+	n += entry(buf + n, "100644", "a");
+	n += entry(buf + n, "100644", "a-b");
+	n += entry(buf + n, "40000", "a0"); /* dir "a0/" sorts after "a-b" */
+	n += entry(buf + n, "100755", "b");
+	n += entry(buf + n, "120000", "c");
+	n += entry(buf + n, "160000", "d");
+	assert_ok(parse(buf, n));
+	assert_ok(parse("", 0));
+}
+
+void test_object_tree__dir_sorts_as_if_ending_in_slash(void)
+{
+	char buf[512];
+	size_t n = 0;
+	/* "a.b" (0x2e) < "a/" (0x2f) < "a0": a dir "a" between them. */
+	n += entry(buf + n, "100644", "a.b");
+	n += entry(buf + n, "40000", "a");
+	n += entry(buf + n, "100644", "a0");
+	assert_ok(parse(buf, n));
+}
+
+void test_object_tree__rejects_unsorted_entries(void)
+{
+	char buf[512];
+	size_t n = 0;
+	n += entry(buf + n, "100644", "b");
+	n += entry(buf + n, "100644", "a");
+	assert_int_equal(KV_ECORRUPT, parse(buf, n));
+	assert_error_contains("entry 1 'a': entries not sorted");
+}
+
+void test_object_tree__rejects_duplicate_entries(void)
+{
+	char buf[512];
+	size_t n = 0;
+	n += entry(buf + n, "100644", "a");
+	n += entry(buf + n, "100644", "a");
+	assert_int_equal(KV_ECORRUPT, parse(buf, n));
+	assert_error_contains("duplicate entry name");
+}
+
+void test_object_tree__rejects_file_and_dir_of_same_name(void)
+{
+	char buf[512];
+	size_t n = 0;
+	n += entry(buf + n, "100644", "a");
+	n += entry(buf + n, "100644", "a-b");
+	n += entry(buf + n, "40000", "a");
+	assert_int_equal(KV_ECORRUPT, parse(buf, n));
+	assert_error_contains("duplicate entry name");
+}
+
+void test_object_tree__rejects_bad_modes(void)
+{
+	const char *modes[] = {"100664", "040000",  "100000", "777777",
+	                       "12",     "1006440", "abc"};
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		char buf[128];
+		size_t n = entry(buf, modes[i], "a");
+		if (parse(buf, n) != KV_ECORRUPT)
+			test__fail(__FILE__, __LINE__, "accepted mode %s",
+			           modes[i]);
+		assert_error_contains("mode");
+	}
+}
+
+void test_object_tree__rejects_truncated_input(void)
+{
+	char buf[128];
+	size_t n = entry(buf, "100644", "name");
+	for (size_t cut = 1; cut < n; cut++) {
+		if (parse(buf, cut) != KV_ECORRUPT)
+			test__fail(__FILE__, __LINE__,
+			           "accepted %zu of %zu bytes", cut, n);
+	}
+}
+
+void test_object_tree__rejects_hostile_names(void)
+{
+	const char *names[] = {"..", ".", ".git", ".GIT", ".gIt"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char buf[128];
+		size_t n = entry(buf, "100644", names[i]);
+		assert_int_equal(KV_ECORRUPT, parse(buf, n));
+		assert_error_contains(names[i]);
+	}
+	{
+		/* An empty name, and a name with '/'. */
+		char buf[128];
+		size_t n = (size_t)sprintf(buf, "100644 ") + 1;
+		memcpy(buf + n, some_id.id, 20);
+		assert_int_equal(KV_ECORRUPT, parse(buf, n + 20));
+		assert_error_contains("empty step");
+		n = entry(buf, "100644", "a/b");
+		assert_int_equal(KV_ECORRUPT, parse(buf, n));
+		assert_error_contains("contains '/'");
+	}
+}
+
+void test_object_tree__find_distinguishes_file_and_dir(void)
+{
+	char buf[512];
+	size_t n = 0;
+	kv_tree *t;
+	kv_oid id;
+	n += entry(buf + n, "100644", "a.b");
+	n += entry(buf + n, "40000", "a");
+	n += entry(buf + n, "100644", "b");
+	kv_object_hash(&id, KV_OBJ_TREE, buf, n);
+	assert_ok(kv_tree__parse(&t, &id, buf, n));
+	assert_int_equal(1, kv_tree__find(t, "a", 1));
+	assert_int_equal(0, kv_tree__find(t, "a.b", 3));
+	assert_int_equal(2, kv_tree__find(t, "b", 1));
+	assert_int_equal(-1, kv_tree__find(t, "c", 1));
+	kv_tree__free(t);
+}
