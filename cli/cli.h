@@ -203,6 +203,12 @@ const char *cli_branch_name(const cli_ctx *ctx);
  */
 int cli_check_branch(const cli_ctx *ctx);
 
+/*
+ * 1 if no -b was given and the default branch has no commit yet (a new
+ * store): reading commands then show an empty store rather than fail.
+ */
+int cli_branch_unborn(const cli_ctx *ctx);
+
 /* ------------------------------------------------------------------ */
 /* Commits (commit.c)                                                  */
 /* ------------------------------------------------------------------ */

@@ -68,7 +68,10 @@ static int run(cli_ctx *ctx, const cli_args *args)
 		opts.flags |= KV_LOG_FIRST_PARENT;
 	opts.rev = ctx->branch;
 	opts.key = args->argc ? args->argv[0] : NULL;
-	rc = kv_log(ctx->store, &opts, print_commit, &st);
+	/* A new store has no history yet: show none rather than fail. */
+	rc = cli_branch_unborn(ctx)
+	             ? 0
+	             : kv_log(ctx->store, &opts, print_commit, &st);
 	if (rc < 0)
 		return cli_fail(rc);
 	if (ctx->json)

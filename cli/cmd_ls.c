@@ -48,7 +48,10 @@ static int run(cli_ctx *ctx, const cli_args *args)
 	const char *prefix = args->argc ? args->argv[0] : NULL;
 	int rc;
 
-	rc = kv_list(ctx->store, ctx->branch, prefix, print_entry, &st);
+	if (!prefix && cli_branch_unborn(ctx))
+		rc = 0; /* a new store: an empty root */
+	else
+		rc = kv_list(ctx->store, ctx->branch, prefix, print_entry, &st);
 	if (rc < 0)
 		return cli_fail(rc);
 	if (ctx->json)

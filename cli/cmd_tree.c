@@ -90,7 +90,10 @@ static int run(cli_ctx *ctx, const cli_args *args)
 		return cli_error(CLI_EXIT_ERROR, "out of memory");
 	st->ctx = ctx;
 	st->skip = prefix && *prefix ? strlen(prefix) + 1 : 0;
-	rc = kv_walk(ctx->store, ctx->branch, prefix, print_entry, st);
+	if (!prefix && cli_branch_unborn(ctx))
+		rc = 0; /* a new store: an empty root */
+	else
+		rc = kv_walk(ctx->store, ctx->branch, prefix, print_entry, st);
 	if (rc >= 0 && ctx->json)
 		printf("%s]\n", st->count ? "" : "[");
 	free(st);

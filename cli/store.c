@@ -109,3 +109,17 @@ int cli_check_branch(const cli_ctx *ctx)
 		                 name, name);
 	return rc < 0 ? cli_fail(rc) : CLI_EXIT_OK;
 }
+
+int cli_branch_unborn(const cli_ctx *ctx)
+{
+	kv_oid id;
+
+	if (ctx->branch)
+		return 0;
+	if (kv_ref_read(&id, ctx->store, "refs/heads/" KV_DEFAULT_BRANCH) ==
+	    KV_ENOTFOUND) {
+		kv_error_clear();
+		return 1;
+	}
+	return 0;
+}
