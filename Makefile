@@ -103,7 +103,7 @@ headertest: include/kv.h include/kv_backend.h
 	$(CXX) -x c++ -Werror -Wall -Wextra -Iinclude -fsyntax-only tests/headertest.c
 
 test: all $(RUNNER) headertest
-	@BUILD=$(BUILD) sh tests/run.sh
+	@BUILD=$(BUILD) EXTRA_LDFLAGS="$(EXTRA_LDFLAGS)" sh tests/run.sh
 
 asan:
 	$(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
