@@ -102,7 +102,9 @@ headertest: include/kv.h include/kv_backend.h
 	$(CC) -std=c99 -pedantic -Werror -Wall -Wextra -Iinclude -fsyntax-only tests/headertest.c
 	$(CXX) -x c++ -Werror -Wall -Wextra -Iinclude -fsyntax-only tests/headertest.c
 
-test: all $(RUNNER) headertest
+-include tests/fuzz/fuzz.mk
+
+test: all $(RUNNER) headertest $(FUZZ_REPLAY)
 	@BUILD=$(BUILD) EXTRA_LDFLAGS="$(EXTRA_LDFLAGS)" sh tests/run.sh
 
 asan:
@@ -139,7 +141,6 @@ format-check:
 	clang-format --dry-run -Werror $(FORMAT_SRC)
 
 -include bench/bench.mk
--include tests/fuzz/fuzz.mk
 
 clean:
 	rm -rf build
