@@ -4,7 +4,7 @@
  * Every object is re-hashed and parsed, and every ref's history checked
  * (kv_fsck()). Text: one "error: OBJECT: MESSAGE" (or "error: ref REF:
  * MESSAGE") line per problem, then "no problems found" or "N problems
- * found". JSON: {"problems":N,"errors":[{"id","ref","message"}]}.
+ * found". JSON: {"errors":[{"id","ref","message"}],"problems":N}.
  * Exit 0 if clean, 4 if any problem was found.
  */
 #include "cli.h"
@@ -22,7 +22,8 @@ static int print_problem(const kv_fsck_problem *p, void *payload)
 	char hex[KV_OID_HEXSZ + 1];
 
 	if (st->json) {
-		fputs(st->count ? ",{\"id\":" : "{\"id\":", stdout);
+		fputs(st->count ? ",{\"id\":" : "{\"errors\":[{\"id\":",
+		      stdout);
 		cli_json_oid(stdout, &p->id);
 		fputs(",\"ref\":", stdout);
 		cli_json_cstr(stdout, p->ref);
@@ -46,11 +47,12 @@ static int run(cli_ctx *ctx, const cli_args *args)
 	int rc;
 
 	(void)args;
-	if (ctx->json)
-		fputs("{\"errors\":[", stdout);
 	rc = kv_fsck(&problems, ctx->store, print_problem, &st);
-	if (ctx->json)
-		printf("],\"problems\":%zu}\n", problems);
+	if (rc < 0 && st.count == 0)
+		return cli_fail(rc);
+	if (ctx->json) /* the array opens at the first problem */
+		printf("%s],\"problems\":%zu}\n",
+		       st.count ? "" : "{\"errors\":[", problems);
 	if (rc < 0)
 		return cli_fail(rc);
 	if (!ctx->json && problems == 0)
