@@ -193,7 +193,9 @@ int main(int argc, char **argv)
 		               argv[i]);
 	else
 		rc = run_command(&ctx, cmd, argc - i, argv + i);
-	if (cli_flush() != CLI_EXIT_OK && rc == CLI_EXIT_OK)
-		rc = CLI_EXIT_ERROR;
+	if (rc == CLI_EXIT_OK)
+		rc = cli_flush(); /* a full disk shows only now */
+	else
+		fflush(stdout); /* the error is already reported */
 	return rc;
 }
