@@ -18,7 +18,7 @@ int kv__commit_tree(kv_oid *tree_out, kv_store *s, const kv_oid *id)
 	kv_commit *c;
 	int error;
 
-	if (s->has_last && kv_oid_equal(id, &s->last_commit)) {
+	if (s->has_last && kv__oid_eq(id, &s->last_commit)) {
 		*tree_out = s->last_tree;
 		return 0;
 	}

@@ -49,6 +49,17 @@ const char *kv__oid_hex(const kv_oid *id);
 /** First 12 hex digits of `id`, in a rotating per-thread buffer. */
 const char *kv__oid_short(const kv_oid *id);
 int kv__oid_cmp(const kv_oid *a, const kv_oid *b);
+
+/** kv_oid_equal, inlined for hash-table probes on hot paths. */
+static inline int kv__oid_eq(const kv_oid *a, const kv_oid *b)
+{
+	uint64_t a0, a1, b0, b1;
+	uint32_t a2, b2;
+	memcpy(&a0, a->id, 8), memcpy(&b0, b->id, 8);
+	memcpy(&a1, a->id + 8, 8), memcpy(&b1, b->id + 8, 8);
+	memcpy(&a2, a->id + 16, 4), memcpy(&b2, b->id + 16, 4);
+	return a0 == b0 && a1 == b1 && a2 == b2;
+}
 /** Parse `n` hex digits of `hex` into `out` (rest zeroed). 0 or -1. */
 int kv__oid_fromhexn(kv_oid *out, const char *hex, size_t n);
 /** Object id with SHA-1 collision detection (SHA1DC, libgit2): for fsck.

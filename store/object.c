@@ -215,18 +215,38 @@ long kv_tree__find(const kv_tree *t, const char *name, size_t len)
 	return i >= 0 ? i : find_as(t, name, len, 0);
 }
 
+/* The octal text of a valid mode, with its trailing space. */
+static const char *mode_text(unsigned int mode, size_t *len)
+{
+	switch (mode) {
+	case KV_MODE_TREE:
+		return *len = 6, "40000 ";
+	case KV_MODE_EXEC:
+		return *len = 7, "100755 ";
+	case KV_MODE_LINK:
+		return *len = 7, "120000 ";
+	case KV_MODE_GITLINK:
+		return *len = 7, "160000 ";
+	default:
+		return *len = 7, "100644 ";
+	}
+}
+
 int kv_tree__put_entry(kv_buf *out, unsigned int mode, const char *name,
                        size_t namelen, const kv_oid *id)
 {
-	char m[16];
-	int n = snprintf(m, sizeof(m), "%o ", mode);
-	if (kv_buf_grow(out, out->size + (size_t)n + namelen + 21) < 0)
+	size_t n;
+	const char *m = mode_text(mode, &n);
+	char *p;
+
+	if (kv_buf_grow(out, out->size + n + namelen + 21) < 0)
 		return KV_ENOMEM;
-	memcpy(out->ptr + out->size, m, (size_t)n);
-	memcpy(out->ptr + out->size + n, name, namelen);
-	out->ptr[out->size + (size_t)n + namelen] = '\0';
-	memcpy(out->ptr + out->size + (size_t)n + namelen + 1, id->id, 20);
-	out->size += (size_t)n + namelen + 21;
+	p = out->ptr + out->size;
+	memcpy(p, m, n);
+	memcpy(p + n, name, namelen);
+	p[n + namelen] = '\0';
+	memcpy(p + n + namelen + 1, id->id, 20);
+	out->size += n + namelen + 21;
 	return 0;
 }
 

@@ -5,7 +5,7 @@ static size_t slot(const kv_oidset *s, const kv_oid *id)
 {
 	size_t h, i;
 	memcpy(&h, id->id + 4, sizeof(h));
-	for (i = h & (s->cap - 1); s->used[i] && !kv_oid_equal(&s->ids[i], id);
+	for (i = h & (s->cap - 1); s->used[i] && !kv__oid_eq(&s->ids[i], id);
 	     i = (i + 1) & (s->cap - 1))
 		;
 	return i;

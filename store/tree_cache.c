@@ -122,7 +122,7 @@ void kv__tree_cache_free(struct kv_tree_cache *c)
 static int load(kv_tree **out, kv_store *s, const kv_oid *id)
 {
 	int error;
-	if (kv_oid_is_zero(id) || kv_oid_equal(id, &kv__empty_tree_id))
+	if (kv_oid_is_zero(id) || kv__oid_eq(id, &kv__empty_tree_id))
 		return kv_tree__parse(out, &kv__empty_tree_id, "", 0);
 	if ((error = kv__odb_read(&s->scratch, NULL, s, id, KV_OBJ_TREE)) < 0)
 		return error;
@@ -136,7 +136,7 @@ int kv__tree_get(kv_tree **out, kv_store *s, const kv_oid *id)
 	int error;
 
 	for (t = c->buckets[bucket_of(c, id)]; t; t = t->hnext) {
-		if (kv_oid_equal(&t->id, id)) {
+		if (kv__oid_eq(&t->id, id)) {
 			lru_unlink(t);
 			lru_push_front(c, t);
 			t->refcount++;
