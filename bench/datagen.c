@@ -33,7 +33,8 @@ static void commit_header(const char *ref, uint64_t mark, const char *msg)
 		printf("mark :%" PRIu64 "\n", mark);
 	printf("committer %s <%s> %d +0000\n", BENCH_NAME, BENCH_EMAIL,
 	       BENCH_TIME);
-	printf("data %zu\n%s\n", strlen(msg), msg);
+	/* git (and kv) end a message with a newline */
+	printf("data %zu\n%s\n\n", strlen(msg) + 1, msg);
 }
 
 static void modify(uint64_t i, uint64_t version)

@@ -158,7 +158,7 @@ static void commits(const char *uri, uint64_t n, uint64_t m, uint64_t version,
 	kv_store *store = open_store(uri, nosync ? KV_OPEN_NOSYNC : 0);
 	kv_commit_options opts;
 	char key[BENCH_KEY_LEN + 1], value[BENCH_VALUE_LEN], msg[64];
-	char tree[KV_OID_HEXSZ + 1] = "";
+	char tree[KV_OID_HEXSZ + 1] = "", commit[KV_OID_HEXSZ + 1] = "";
 	kv_oid head;
 	int rc;
 
@@ -178,11 +178,14 @@ static void commits(const char *uri, uint64_t n, uint64_t m, uint64_t version,
 			exit(1);
 		}
 	}
-	if (m > 0)
+	if (m > 0) {
 		tree_of(tree, store, &head);
+		kv_oid_tostr(commit, &head);
+	}
 	kv_store_free(store);
-	printf("{\"seconds\": %.6f, \"ops\": %llu, \"tree\": \"%s\"}\n",
-	       bench_now() - t0, (unsigned long long)m, tree);
+	printf("{\"seconds\": %.6f, \"ops\": %llu, \"tree\": \"%s\", "
+	       "\"commit\": \"%s\"}\n",
+	       bench_now() - t0, (unsigned long long)m, tree, commit);
 }
 
 static void merge_setup(const char *uri, uint64_t n, uint64_t changes,

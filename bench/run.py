@@ -396,17 +396,19 @@ class Bench:
         _, _, text, _ = self.run(self.git("-C", repo, *argv))
         return text.strip()
 
-    def check_same(self, what, ids):
-        """ids: {system: tree id}; all must be equal."""
+    def check_same(self, what, ids, kind="tree", fatal=True):
+        """ids: {system: object id}; all must be equal (a failure if
+        `fatal`, else only noted)."""
         vals = {k: v for k, v in ids.items() if v}
         if len(set(vals.values())) > 1:
-            msg = "%s: tree ids differ: %s" % (what, ", ".join(
+            msg = "%s: %s ids differ: %s" % (what, kind, ", ".join(
                 "%s %s" % (k, v[:12]) for k, v in vals.items()))
-            self.failures.append(msg)
-            self.checks.append("MISMATCH " + msg)
+            if fatal:
+                self.failures.append(msg)
+            self.checks.append(("MISMATCH " if fatal else "note: ") + msg)
         elif len(vals) > 1:
-            self.checks.append("%s: same tree %s in %s" % (
-                what, list(vals.values())[0][:12], ", ".join(vals)))
+            self.checks.append("%s: same %s %s in %s" % (
+                what, kind, list(vals.values())[0][:12], ", ".join(vals)))
 
     # ------------------------------------------------------------------
     # W1, W2, W3, W7, W8: one pipeline per run on fresh stores
@@ -418,7 +420,7 @@ class Bench:
         kvdir, lmdir = os.path.join(d, "kv"), os.path.join(d, "lmdb")
         repo = os.path.join(d, "git.git")
         os.mkdir(lmdir)
-        trees = {}
+        trees, commits = {}, {}
         stream = self.data("load.fi", ["load", n])
 
         # W1 (and W7 peak RSS, W8 size) ---------------------------------
@@ -434,6 +436,7 @@ class Bench:
                 self.sample("W8", "kv lmdb", fig["seconds"], n, "keys", None, "kv",
                             disk=size)
                 trees["kv"] = fig["tree"]
+                commits["kv"] = fig["commit"]
             self.attempt("W1", "kv lmdb", kv_load, kind="kv")
 
         def lm_load():
@@ -454,6 +457,7 @@ class Bench:
             self.sample("W8", "git fast-import pack", wall, n, "keys", None,
                         disk=disk_usage(repo))
             trees["git"] = self.git_out(repo, "rev-parse", "main^{tree}")
+            commits["git"] = self.git_out(repo, "rev-parse", "main")
         self.attempt("W1", "git fast-import", fi_load)
 
         def g2_load():
@@ -464,6 +468,7 @@ class Bench:
             trees["libgit2"] = fig["tree"]
         self.attempt("W1", "libgit2 treebuilder", g2_load)
         self.check_same("W1 run %d" % r, trees)
+        self.check_same("W1 run %d" % r, commits, "commit", fatal=False)
 
         if r == 1 and os.path.isdir(repo) and not self.args.no_gc:
             def gc():
@@ -528,6 +533,7 @@ class Bench:
                                 "commits", rss, "kv", note="kv_set")
                     if mode == "nosync":
                         trees["kv3"] = fig["tree"]
+                        commits["kv3"] = fig["commit"]
                 self.attempt("W3", "kv lmdb nosync",
                              lambda: kv_commits("nosync", 0), kind="kv")
                 self.attempt("W3", "kv lmdb sync",
@@ -547,6 +553,7 @@ class Bench:
                 self.sample("W3", "git fast-import", wall, c, "commits", rss,
                             note="one commit per key")
                 trees["git3"] = self.git_out(repo, "rev-parse", "main^{tree}")
+                commits["git3"] = self.git_out(repo, "rev-parse", "main")
             self.attempt("W3", "git fast-import", fi_commits)
 
             for mode, version in (("mempack", 4_000_000), ("disk", 5_000_000)):
@@ -561,6 +568,9 @@ class Bench:
                 self.attempt("W3", "libgit2 " + mode, g2_commits)
             self.check_same("W3 run %d" % r, {"kv": trees.get("kv3"),
                                               "git": trees.get("git3")})
+            self.check_same("W3 run %d" % r, {"kv": commits.get("kv3"),
+                                              "git": commits.get("git3")},
+                            "commit", fatal=False)
         return d
 
     # ------------------------------------------------------------------
