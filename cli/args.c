@@ -19,7 +19,7 @@
  * command's own. */
 static const cli_option common_options[] = {
         {'b', "branch", "BRANCH",
-         "the branch to write to, or the revision to read (default: main)"},
+         "branch to write, or revision to read (default: main)"},
         {0, "json", NULL, "print JSON (see docs/kvctl.md)"},
         {'h', "help", NULL, "show this help"},
         {0, NULL, NULL, NULL}};
@@ -54,6 +54,16 @@ static int find_short(const cli_option *opts, char c)
 		if (opts[i].short_name == c)
 			return i;
 	return -1;
+}
+
+/* The number of options in table `opts` (NULL: none). */
+static int count_options(const cli_option *opts)
+{
+	int n = 0;
+
+	while (opts && !is_end(&opts[n]))
+		n++;
+	return n;
 }
 
 /* State of one parse: where we are in argv, and where the results go. */
@@ -171,6 +181,8 @@ int cli_parse(cli_args *out, cli_ctx *ctx, const cli_command *cmd, int argc,
 
 	memset(out, 0, sizeof(*out));
 	out->argv = argv + 1;
+	if (count_options(cmd->options) > CLI_MAX_OPTIONS) /* a table bug */
+		return cli_usage_error(cmd, "too many options");
 	for (; p.i < argc; p.i++) {
 		char *a = argv[p.i];
 
@@ -247,6 +259,19 @@ int cli_usage_error(const cli_command *cmd, const char *fmt, ...)
 	fprintf(stderr, "\n\n");
 	cli_usage(stderr, cmd);
 	return CLI_EXIT_USAGE;
+}
+
+const char *cli_path_operand(const cli_args *args, int i)
+{
+	char *s;
+	size_t len;
+
+	if (i >= args->argc)
+		return NULL;
+	s = args->argv[i];
+	for (len = strlen(s); len > 0 && s[len - 1] == '/'; len--)
+		s[len - 1] = '\0';
+	return s;
 }
 
 int cli_parse_count(size_t *out, const char *s)

@@ -121,6 +121,13 @@ void cli_usage(FILE *f, const cli_command *cmd);
 int cli_usage_error(const cli_command *cmd, const char *fmt, ...)
         CLI_PRINTF(2, 3);
 
+/*
+ * Operand `i` of `args` as a key or directory, with trailing '/' removed
+ * (so that "users/", as ls prints it, names "users"); NULL if there is no
+ * such operand. "/" alone becomes "", the root.
+ */
+const char *cli_path_operand(const cli_args *args, int i);
+
 /* Parse a non-negative decimal count. @return 0, or -1 if malformed */
 int cli_parse_count(size_t *out, const char *s);
 

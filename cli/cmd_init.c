@@ -96,6 +96,10 @@ static int run(cli_ctx *ctx, const cli_args *args)
 	if (strcmp(backend, "lmdb") != 0 && strcmp(backend, "git") != 0)
 		return cli_usage_error(&cli_cmd_init, "unknown backend '%s'",
 		                       backend);
+	if (!args->argc && ctx->store_uri &&
+	    strncmp(ctx->store_uri, "mem:", 4) == 0)
+		return cli_usage_error(&cli_cmd_init,
+		                       "a mem store cannot be created on disk");
 	if ((rc = target(uri, path, sizeof(uri), ctx, args, backend)) != 0)
 		return rc < 0 ? cli_error(CLI_EXIT_ERROR, "path too long") : rc;
 	kv_store_options_init(&opts, KV_STORE_OPTIONS_VERSION);

@@ -67,7 +67,7 @@ static int run(cli_ctx *ctx, const cli_args *args)
 	if (args->count[OPT_FIRST_PARENT])
 		opts.flags |= KV_LOG_FIRST_PARENT;
 	opts.rev = ctx->branch;
-	opts.key = args->argc ? args->argv[0] : NULL;
+	opts.key = cli_path_operand(args, 0);
 	/* A new store has no history yet: show none rather than fail. */
 	rc = cli_branch_unborn(ctx)
 	             ? 0

@@ -45,7 +45,7 @@ static int print_entry(const kv_entry *e, void *payload)
 static int run(cli_ctx *ctx, const cli_args *args)
 {
 	ls_state st = {ctx, args->count[OPT_LONG] > 0, 0};
-	const char *prefix = args->argc ? args->argv[0] : NULL;
+	const char *prefix = cli_path_operand(args, 0);
 	int rc;
 
 	if (!prefix && cli_branch_unborn(ctx))

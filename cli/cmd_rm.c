@@ -36,7 +36,7 @@ static int is_directory(const cli_ctx *ctx, const char *key)
 
 static int run(cli_ctx *ctx, const cli_args *args)
 {
-	const char *key = args->argv[0];
+	const char *key = cli_path_operand(args, 0);
 	cli_commit c;
 	kv_oid id;
 	int rc;

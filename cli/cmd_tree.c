@@ -82,7 +82,7 @@ static int print_entry(const kv_entry *e, void *payload)
 
 static int run(cli_ctx *ctx, const cli_args *args)
 {
-	const char *prefix = args->argc ? args->argv[0] : NULL;
+	const char *prefix = cli_path_operand(args, 0);
 	tree_state *st = calloc(1, sizeof(*st));
 	int rc;
 

@@ -64,6 +64,7 @@ test_expect_success 'init --backend: lmdb ok, mem 2, git 4, other 2' '
 	kvctl init --backend lmdb c >/dev/null &&
 	test "$(kvctl -C c --json stats | json_get "d[\"backend\"]")" = lmdb &&
 	test_expect_code 2 kvctl init --backend mem m 2>err &&
+	test_expect_code 2 kvctl --store mem: init 2>err &&
 	test_expect_code 2 kvctl init --backend nosuch n 2>err &&
 	grep "unknown backend" err &&
 	{ kvctl init --backend git g >/dev/null 2>err; rc=$?; } &&

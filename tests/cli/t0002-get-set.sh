@@ -135,6 +135,13 @@ test_expect_success 'the same writes give the same commit ids' '
 	test "$(kvctl -C r1 rev-parse main)" = "$(kvctl -C r2 rev-parse main)"
 '
 
+test_expect_success 'a write error on stdout: exit 4, reported once' '
+	test -w /dev/full || exit 0
+	test_expect_code 4 kvctl get bin/file >/dev/full 2>err &&
+	test "$(grep -c "write error" err)" -eq 1 &&
+	test_expect_code 4 kvctl log >/dev/full 2>err
+'
+
 test_expect_success 'writing to a branch that does not exist: exit 1' '
 	before=$(kvctl rev-parse main) &&
 	test_expect_code 1 kvctl -b nosuch set k v 2>err &&

@@ -22,6 +22,12 @@ test_expect_success 'ls PREFIX' '
 	test_cmp want got
 '
 
+test_expect_success 'ls and tree take a directory as ls prints it (users/)' '
+	kvctl ls users/ >got && printf "42/\n7/\n" >want && test_cmp want got &&
+	kvctl tree users/42/ >got && printf "email\nname\n" >want &&
+	test_cmp want got && kvctl ls / >got && grep "^users/$" got
+'
+
 test_expect_success 'ls -l: mode, kind, id and name' '
 	kvctl ls -l >got &&
 	grep "^100644 value  *[0-9a-f]\{40\}	config$" got &&
