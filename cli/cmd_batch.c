@@ -251,7 +251,7 @@ static int stage_line(batch *b, line_cursor *c)
 	size_t oplen = sp ? (size_t)(sp - c->p) : (size_t)(c->end - c->p);
 	char op[16];
 	int rm, recursive = 0, rc;
-	long vlen;
+	long klen, vlen = 0;
 
 	if (!sp || oplen >= sizeof(op))
 		return line_error(c, 0, syntax[0]);
@@ -267,19 +267,24 @@ static int stage_line(batch *b, line_cursor *c)
 		c->p += 3;
 	}
 	if (rm) {
-		if (field(c, b->key, 1) < 0)
+		if ((klen = field(c, b->key, 1)) < 0)
 			return line_error(c, 0, syntax[1]);
-		rc = stage_rm(b, b->key, recursive);
-		if (rc == 1)
-			c->err = "a directory; use 'rm -r KEY'";
-	} else {
-		if (field(c, b->key, 0) < 0 || (vlen = field(c, b->val, 1)) < 0)
-			return line_error(c, 0, syntax[0]);
-		rc = stage_set(b, op, (size_t)vlen, c);
+	} else if ((klen = field(c, b->key, 0)) < 0 ||
+	           (vlen = field(c, b->val, 1)) < 0) {
+		return line_error(c, 0, syntax[0]);
 	}
+	if ((size_t)klen != strlen(b->key) ||
+	    (!strcmp(op, "set-file") && (size_t)vlen != strlen(b->val))) {
+		c->err = "a NUL byte in a key or path";
+		return line_error(c, 0, NULL);
+	}
+	rc = rm ? stage_rm(b, b->key, recursive)
+	        : stage_set(b, op, (size_t)vlen, c);
 	if (rc == 1)
-		return cli_error(CLI_EXIT_ERROR, "batch: line %zu: '%s' is %s",
-		                 c->lineno, b->key, c->err);
+		return cli_error(CLI_EXIT_ERROR,
+		                 "batch: line %zu: '%s' is a directory; use "
+		                 "'rm -r KEY'",
+		                 c->lineno, b->key);
 	return rc < 0 ? line_error(c, rc, NULL) : CLI_EXIT_OK;
 }
 

@@ -83,8 +83,9 @@ test_expect_success 'a bad line commits nothing and names the line' '
 
 test_expect_success 'syntax errors exit 2' '
 	for line in "set" "set k" "set \"k v" "set \"k\"x v" "set k \"v\" x" \
-		"set-base64 k !!!" "rm" "set \"a\\q\" v"; do
-		echo "$line" | kvctl batch 2>err
+		"set-base64 k !!!" "rm" "set \"a\\q\" v" "set \"a\\u0000b\" v" \
+		"set-file k \"p\\u0000q\""; do
+		printf "%s\n" "$line" | kvctl batch 2>err
 		test $? -eq 2 || { echo "not 2: $line"; exit 1; }
 	done
 '
