@@ -27,7 +27,7 @@ PKGS := libgit2 lmdb zlib libcbor libcrypto
 DEPS_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 DEPS_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lgit2 -llmdb -lz -lcbor -lcrypto) -lpthread
 CFLAGS_ALL = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L $(OPT) $(WARN) \
-	-fPIC -fvisibility=hidden -Iinclude -Istore -Itests $(DEPS_CFLAGS) $(EXTRA_CFLAGS)
+	-fPIC -fvisibility=hidden -Iinclude -Istore -Isync -Itests $(DEPS_CFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS_ALL = $(EXTRA_LDFLAGS)
 
 LIB_SRC := $(wildcard store/*.c) $(wildcard backends/*.c) $(wildcard sync/*.c)

@@ -586,6 +586,160 @@ KV_EXTERN(int) kv_diff_trees(kv_store *store, const kv_oid *old_tree,
 			     void *payload);
 
 /* ------------------------------------------------------------------ */
+/* Merging                                                             */
+/* ------------------------------------------------------------------ */
+
+/**
+ * Merge bases of commits `a` and `b`: their lowest common ancestors, found
+ * from the commit graph with generation numbers. Criss-cross histories have
+ * several.
+ *
+ * @param[out] out an array of ids; release it with free()
+ * @param[out] count how many (0 for unrelated histories)
+ * @return 0; KV_ENOTFOUND if `a` or `b` is not a stored commit
+ */
+KV_EXTERN(int) kv_merge_bases(kv_oid **out, size_t *count, kv_store *store,
+			      const kv_oid *a, const kv_oid *b);
+
+/** What kind of conflict a key is in. */
+typedef enum {
+	KV_CONFLICT_CONTENT = 1,  /**< both sides changed the value, and its
+				       strategy could not combine them */
+	KV_CONFLICT_ADD_ADD = 2,  /**< both sides added different values */
+	KV_CONFLICT_MODIFY_DELETE = 3, /**< one side changed it, the other
+				       removed it */
+	KV_CONFLICT_VALUE_DIR = 4 /**< a value on one side, a directory on the
+				       other */
+} kv_conflict_kind;
+
+/** One conflicting key (borrowed from its kv_merge_result). */
+typedef struct {
+	const char *key;      /**< the key (for VALUE_DIR, the path where a
+				   value and a directory meet) */
+	kv_conflict_kind kind;
+	const char *strategy; /**< the strategy that was applied ("default",
+				   "counter", ...) */
+	const char *reason;   /**< why it could not merge, in words */
+	/* The three versions: id and git mode, zero/0 when absent. A
+	 * directory shows as its tree id with mode 040000. */
+	kv_oid base, ours, theirs;
+	unsigned int base_mode, ours_mode, theirs_mode;
+} kv_conflict;
+
+/** The outcome of a merge. */
+typedef struct kv_merge_result kv_merge_result;
+
+KV_EXTERN(size_t) kv_merge_result_conflictcount(const kv_merge_result *r);
+/** The i-th conflict, in key order, or NULL. */
+KV_EXTERN(const kv_conflict *) kv_merge_result_conflict(
+	const kv_merge_result *r, size_t i);
+/** The merged tree (zero if the merge had conflicts). */
+KV_EXTERN(const kv_oid *) kv_merge_result_tree(const kv_merge_result *r);
+/** The new head of the branch: the merge commit, the commit fast-forwarded
+ * to, or the unchanged head (zero if the merge had conflicts). */
+KV_EXTERN(const kv_oid *) kv_merge_result_commit(const kv_merge_result *r);
+/** 1 if the merge was a fast-forward, else 0. */
+KV_EXTERN(int) kv_merge_result_fastforward(const kv_merge_result *r);
+KV_EXTERN(void) kv_merge_result_free(kv_merge_result *r);
+
+/**
+ * A resolver: merge one value. `base`, `ours` and `theirs` are NULL where
+ * the key is absent. Return 0 with the merged bytes in `out` (or with
+ * `*removed` set to 1 to remove the key); KV_ECONFLICT to report a
+ * conflict; or KV_ENOTFOUND to leave this key to its strategy.
+ */
+typedef int (*kv_merge_resolver)(kv_buf *out, int *removed, const char *key,
+				 const kv_buf *base, const kv_buf *ours,
+				 const kv_buf *theirs, void *payload);
+
+/** Flags for kv_merge_options.flags. */
+enum {
+	KV_MERGE_NO_FF = 1 << 0,  /**< make a merge commit even when a
+				       fast-forward is possible */
+	KV_MERGE_FF_ONLY = 1 << 1 /**< only fast-forward; otherwise fail with
+				       KV_ECONFLICT and change nothing */
+};
+
+#define KV_MERGE_OPTIONS_VERSION 1
+
+/** Options for kv_merge(). Initialise with kv_merge_options_init(). */
+typedef struct {
+	unsigned int version;       /**< KV_MERGE_OPTIONS_VERSION */
+	unsigned int flags;         /**< KV_MERGE_* */
+	const char *strategy;       /**< the strategy of every key, overriding
+					 .kvattributes; NULL: per key from
+					 .kvattributes, else "default" */
+	kv_merge_resolver resolver; /**< called first for each key both sides
+					 changed; NULL: none */
+	void *payload;              /**< passed to the resolver */
+	const char *message;        /**< NULL: "Merge REV into BRANCH" */
+	const kv_signature *author; /**< NULL: as for commits */
+	const kv_signature *committer;
+} kv_merge_options;
+
+#define KV_MERGE_OPTIONS_INIT \
+	{KV_MERGE_OPTIONS_VERSION, 0, NULL, NULL, NULL, NULL, NULL, NULL}
+
+KV_EXTERN(int) kv_merge_options_init(kv_merge_options *opts,
+				     unsigned int version);
+
+/**
+ * Merge `rev` into branch `into` (NULL: the default branch).
+ *
+ * Strategies, chosen per key by a `.kvattributes` file at the root of the
+ * tree (lines "PATTERN merge=STRATEGY", gitattributes pattern syntax, later
+ * lines win), by `opts->strategy`, or by the resolver:
+ *  - default: one side unchanged takes the other; equal changes agree;
+ *    anything else conflicts;
+ *  - ours, theirs: that side's value wins;
+ *  - counter: decimal int64 values: base + both deltas (overflow and
+ *    values that are not numbers conflict);
+ *  - lines: a set of lines: additions and removals from both sides apply;
+ *    the result is sorted, one line each;
+ *  - cbor: CBOR maps merged key by key, recursively, other values by the
+ *    default rule; the result is encoded canonically; invalid CBOR
+ *    conflicts;
+ *  - lww: the value of the later commit wins (ties: the larger commit id).
+ * With several merge bases (criss-cross), they are first merged into a
+ * virtual base. Unrelated histories merge against an empty base.
+ *
+ * A clean merge commits with two parents, `into` first; a fast-forward
+ * moves the branch (unless KV_MERGE_NO_FF). If `rev` is already merged, the
+ * call returns KV_NOCHANGE.
+ *
+ * @param[out] out the result (conflicts, new head); may be NULL. Freed
+ *             with kv_merge_result_free(), also after KV_ECONFLICT.
+ * @return 0; KV_NOCHANGE; KV_ECONFLICT if any key conflicts (nothing is
+ *         changed; the conflicts are in *out), or with KV_MERGE_FF_ONLY if
+ *         a fast-forward is not possible; KV_ENOTFOUND; KV_EINVALID for an
+ *         unknown strategy
+ */
+KV_EXTERN(int) kv_merge(kv_merge_result **out, kv_store *store,
+			const char *into, const char *rev,
+			const kv_merge_options *opts);
+
+/**
+ * Three-way merge of trees (no commit, no ref): writes the merged tree.
+ * `base` may be zero for an empty base. Strategy selection as kv_merge();
+ * lww treats both sides as equally recent and picks the larger value id.
+ * @return 0 or KV_ECONFLICT (conflicts in *out); errors as kv_merge()
+ */
+KV_EXTERN(int) kv_merge_trees(kv_merge_result **out, kv_store *store,
+			      const kv_oid *base, const kv_oid *ours,
+			      const kv_oid *theirs,
+			      const kv_merge_options *opts);
+
+/**
+ * Commit on `branch` the inverse of commit `rev` (relative to its first
+ * parent), merged three-way onto the branch head.
+ * @return 0; KV_NOCHANGE; KV_ECONFLICT if later changes conflict;
+ *         KV_ENOTFOUND
+ */
+KV_EXTERN(int) kv_revert(kv_oid *commit_out, kv_store *store,
+			 const char *branch, const char *rev,
+			 const kv_commit_options *opts);
+
+/* ------------------------------------------------------------------ */
 /* Maintenance                                                         */
 /* ------------------------------------------------------------------ */
 

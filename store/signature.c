@@ -156,3 +156,18 @@ int kv__default_signature(kv_signature *out, kv_buf *buf)
 		return 0;
 	return kv_signature_parse(out, buf, "kv <kv@localhost>", when);
 }
+
+int kv__signatures(kv_signature *author, kv_signature *committer, kv_buf *buf,
+                   const kv_signature *a, const kv_signature *c)
+{
+	int error;
+	if (a)
+		*author = *a;
+	else if ((error = kv__default_signature(author, buf)) < 0)
+		return error;
+	*committer = c ? *c : *author;
+	if ((error = kv_signature__check(author, "author")) < 0 ||
+	    (error = kv_signature__check(committer, "committer")) < 0)
+		return error;
+	return 0;
+}

@@ -61,4 +61,9 @@ int kv__branch_ref(kv_buf *out, const char *name);
  * strings live in `buf`. */
 int kv__default_signature(kv_signature *out, kv_buf *buf);
 
+/** Author and committer of a commit: `a` and `c` if given (the committer
+ * defaults to the author), else the defaults; checked. */
+int kv__signatures(kv_signature *author, kv_signature *committer, kv_buf *buf,
+                   const kv_signature *a, const kv_signature *c);
+
 #endif

@@ -767,21 +767,6 @@ static int rebase(kv_txn *t, const kv_oid *head)
 
 /* ---- commit ---- */
 
-static int make_signatures(kv_signature *author, kv_signature *committer,
-                           kv_buf *buf, const kv_commit_options *o)
-{
-	int error;
-	if (o && o->author)
-		*author = *o->author;
-	else if ((error = kv__default_signature(author, buf)) < 0)
-		return error;
-	*committer = o && o->committer ? *o->committer : *author;
-	if ((error = kv_signature__check(author, "author")) < 0 ||
-	    (error = kv_signature__check(committer, "committer")) < 0)
-		return error;
-	return 0;
-}
-
 static void default_message(char *out, size_t n, const kv_txn *t)
 {
 	struct mnode *node = t->root;
@@ -884,7 +869,9 @@ int kv_txn_commit(kv_oid *commit_out, kv_txn *t, const kv_commit_options *o)
 		return kv__error(KV_EINVALID, "transaction already committed");
 	if (o && o->version != KV_COMMIT_OPTIONS_VERSION)
 		return kv__error(KV_EINVALID, "unknown commit options version");
-	if ((error = make_signatures(&author, &committer, &sigbuf, o)) < 0)
+	if ((error = kv__signatures(&author, &committer, &sigbuf,
+	                            o ? o->author : NULL,
+	                            o ? o->committer : NULL)) < 0)
 		goto done;
 	default_message(message, sizeof(message), t);
 	for (attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
