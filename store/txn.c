@@ -14,14 +14,16 @@
  * also takes the store's write lock until the transaction ends).
  *
  * Concurrent writers: the branch head moves by compare-and-swap. If it
- * moved since the transaction began, the overlay's changes (values set,
- * keys removed, values replaced by directories) are replayed on the new
- * head and the commit is tried again: writes to different keys are never
- * lost, and for the same key the later commit wins.
+ * moved since the transaction began, the transaction's tree is merged
+ * three-way with the new head (sync/merge.c), base = the transaction's
+ * base: writes to different keys are never lost, and a key both changed
+ * follows its merge strategy; under "default" the later transaction fails
+ * with KV_ECONFLICT rather than replace a value it never saw.
  */
 #include <stdio.h>
 #include <time.h>
 
+#include "merge.h"
 #include "store.h"
 
 #define SPILL_BYTES  (32u << 20)
@@ -74,7 +76,7 @@ struct mentry {
 	unsigned int mode;   /* 0: removed by this transaction */
 	kv_oid id;           /* value id; tree id once encoded */
 	struct mnode *child; /* the directory, when expanded */
-	int changed;         /* value set or key removed here (for replay) */
+	int changed;         /* value set or key removed here */
 };
 
 struct mnode {
@@ -83,7 +85,6 @@ struct mnode {
 	size_t nmods, capmods;
 	uint32_t *index; /* name hash -> mods index + 1 */
 	size_t icap;     /* a power of two, or 0 */
-	int replaced;    /* made where this txn removed something */
 };
 
 /* New values waiting to be written: id -> bytes. */
@@ -96,7 +97,7 @@ struct pending {
 struct kv_txn {
 	kv_store *s;
 	char *ref;    /* "refs/heads/NAME" */
-	int has_base; /* the branch existed at begin (or rebase) */
+	int has_base; /* the branch existed at begin */
 	kv_oid base_commit;
 	kv_oid base_tree;
 	struct mnode *root;
@@ -224,8 +225,7 @@ static int node_entry(unsigned int *mode, kv_oid *id, struct mentry **mod,
 		*id = e->id;
 		return e->mode != 0;
 	}
-	if (!n->base || n->replaced ||
-	    (i = kv_tree__find(n->base, name, len)) < 0)
+	if (!n->base || (i = kv_tree__find(n->base, name, len)) < 0)
 		return 0;
 	*mode = n->base->entries[i].mode;
 	*id = *n->base->entries[i].id;
@@ -241,24 +241,18 @@ static int descend(struct mnode **out, kv_txn *t, struct mnode *n,
 	kv_oid id;
 	struct mentry *e;
 	int exists = node_entry(&mode, &id, &e, n, name, len), error;
-	int removed_here;
 
 	if (e && e->child) {
 		*out = e->child;
 		return 0;
 	}
-	/* A directory made where this transaction removed something must
-	 * not pick up what others put there: replay removes it first. */
-	removed_here = e && e->changed && !e->mode;
 	if (!e && !(e = mod_add(t, n, name, len)))
 		return KV_ENOMEM;
 	if (exists && kv__mode_is_dir(mode)) {
 		if ((error = node_new(&e->child, t->s, &id)) < 0)
 			return error;
-	} else {
-		if ((error = node_new(&e->child, t->s, NULL)) < 0)
-			return error;
-		e->child->replaced = removed_here;
+	} else if ((error = node_new(&e->child, t->s, NULL)) < 0) {
+		return error;
 	}
 	e->mode = KV_MODE_TREE;
 	*out = e->child;
@@ -636,7 +630,7 @@ static void mark_overridden(unsigned char *skip, struct mnode *n,
 static int merge_entries(kv_txn *t, struct mnode *n, struct mentry **mods,
                          size_t nmods)
 {
-	const kv_tree *b = n->replaced ? NULL : n->base;
+	const kv_tree *b = n->base;
 	size_t bi = 0, mi = 0, nb = b ? b->nentries : 0;
 	unsigned char *skip = NULL;
 	int error = 0;
@@ -681,7 +675,7 @@ static int encode_node(kv_oid *out, int *empty, kv_txn *t, struct mnode *n)
 	struct mentry **mods = NULL;
 	int error;
 
-	if (!n->replaced && n->base && !n->nmods) {
+	if (n->base && !n->nmods) {
 		*out = n->base->id; /* untouched */
 		*empty = n->base->nentries == 0;
 		return 0;
@@ -703,66 +697,6 @@ static int encode_node(kv_oid *out, int *empty, kv_txn *t, struct mnode *n)
 		return 0;
 	}
 	return kv__odb_write(out, t->s, KV_OBJ_TREE, t->enc.ptr, t->enc.size);
-}
-
-/* ---- replaying changes on a new head ---- */
-
-static int replay_node(kv_txn *dst, struct mnode *n, kv_buf *path);
-
-static int replay_entry(kv_txn *dst, struct mentry *e, kv_buf *path)
-{
-	size_t keep = path->size;
-	int error;
-
-	if ((path->size && (error = kv_buf_put(path, "/", 1)) < 0) ||
-	    (error = kv_buf_put(path, e->name, e->namelen)) < 0)
-		return error;
-	if (e->child)
-		error = replay_node(dst, e->child, path);
-	else if (e->changed && e->mode)
-		error = stage_entry(dst, path->ptr, e->mode, &e->id);
-	else if (e->changed)
-		error = stage_remove(dst, path->ptr, 0);
-	path->size = keep;
-	if (path->ptr)
-		path->ptr[keep] = '\0';
-	return error;
-}
-
-static int replay_node(kv_txn *dst, struct mnode *n, kv_buf *path)
-{
-	int error;
-	if (n->replaced && path->size &&
-	    (error = stage_remove(dst, path->ptr, 0)) < 0)
-		return error;
-	for (size_t i = 0; i < n->nmods; i++)
-		if ((error = replay_entry(dst, &n->mods[i], path)) < 0)
-			return error;
-	return 0;
-}
-
-/* Rebase the overlay on commit `head` (NULL: no branch). */
-static int rebase(kv_txn *t, const kv_oid *head)
-{
-	struct mnode *old = t->root;
-	kv_buf path = KV_BUF_INIT;
-	kv_oid tree = kv__empty_tree_id;
-	int error;
-
-	if (head && (error = kv__commit_tree(&tree, t->s, head)) < 0)
-		return error;
-	if ((error = node_new(&t->root, t->s, &tree)) < 0) {
-		t->root = old;
-		return error;
-	}
-	error = replay_node(t, old, &path);
-	node_free(t->s, old);
-	kv_buf_dispose(&path);
-	t->has_base = head != NULL;
-	if (head)
-		t->base_commit = *head;
-	t->base_tree = tree;
-	return error;
 }
 
 /* ---- commit ---- */
@@ -793,58 +727,82 @@ static void default_message(char *out, size_t n, const kv_txn *t)
 	snprintf(out, n, "1 change");
 }
 
-/* Read the branch head inside the batch; rebase if it moved. */
-static int sync_with_head(kv_txn *t, unsigned int flags)
+/*
+ * The branch moved from the transaction's base to `head` (NULL: it was
+ * deleted): merge the transaction's tree into the head's. The head is
+ * "ours" (it committed first), the transaction "theirs" (later, for lww).
+ */
+static int merge_onto_head(kv_oid *tree, kv_txn *t, const kv_oid *head)
 {
-	kv_oid head;
-	int error = t->s->be->ref_read(&head, t->s->be, t->ref), exists;
+	kv_merge_result *res = kv__merge_result_new();
+	kv_oid head_tree = kv__empty_tree_id;
+	int error;
 
-	if (error < 0 && error != KV_ENOTFOUND)
-		return error;
-	exists = error == 0;
-	kv_error_clear();
-	if (exists == t->has_base &&
-	    (!exists || kv__oid_eq(&head, &t->base_commit)))
-		return 0;
-	if (flags & KV_COMMIT_NO_RETRY)
-		return kv__error(KV_EMODIFIED,
-		                 "branch %s moved since the transaction began",
-		                 t->ref + 11);
-	return rebase(t, exists ? &head : NULL);
+	if (!res)
+		return KV_ENOMEM;
+	if ((!head || (error = kv__commit_tree(&head_tree, t->s, head)) == 0) &&
+	    (error = kv__merge_trees(res, t->s, &t->base_tree, &head_tree, tree,
+	                             NULL, 0, 0)) == 0)
+		*tree = *kv_merge_result_tree(res);
+	if (error == KV_ECONFLICT)
+		error = kv__error(
+		        KV_ECONFLICT,
+		        "branch %s moved and %zu key%s conflict%s "
+		        "with it, first: %s",
+		        t->ref + 11, kv_merge_result_conflictcount(res),
+		        kv_merge_result_conflictcount(res) == 1 ? "" : "s",
+		        kv_merge_result_conflictcount(res) == 1 ? "s" : "",
+		        kv_merge_result_conflict(res, 0)->key);
+	kv_merge_result_free(res);
+	return error;
 }
 
-/* One attempt: encode, write the commit, move the ref. */
+/* One attempt, inside the batch: read the head, encode, merge if the head
+ * moved, write the commit, move the ref. */
 static int try_commit(kv_oid *out, kv_txn *t, const kv_signature *author,
                       const kv_signature *committer, const char *message,
                       unsigned int flags)
 {
-	kv_oid tree, commit;
-	int empty, error;
+	kv_oid tree, commit, head, parent_tree = kv__empty_tree_id;
+	int empty, error, exists, moved;
 
-	if ((error = sync_with_head(t, flags)) < 0 ||
-	    (error = encode_node(&tree, &empty, t, t->root)) < 0)
+	error = t->s->be->ref_read(&head, t->s->be, t->ref);
+	if (error < 0 && error != KV_ENOTFOUND)
 		return error;
-	if (kv__oid_eq(&tree, &t->base_tree) &&
+	exists = error == 0;
+	kv_error_clear();
+	moved = exists != t->has_base ||
+	        (exists && !kv__oid_eq(&head, &t->base_commit));
+	if (moved && (flags & KV_COMMIT_NO_RETRY))
+		return kv__error(KV_EMODIFIED,
+		                 "branch %s moved since the transaction began",
+		                 t->ref + 11);
+	if ((error = encode_node(&tree, &empty, t, t->root)) < 0 ||
+	    (empty &&
+	     (error = kv__odb_write(&tree, t->s, KV_OBJ_TREE, "", 0)) < 0) ||
+	    (error = pending_flush(t)) < 0)
+		return error;
+	if (moved &&
+	    (error = merge_onto_head(&tree, t, exists ? &head : NULL)) < 0)
+		return error;
+	if (exists && (error = kv__commit_tree(&parent_tree, t->s, &head)) < 0)
+		return error;
+	if (kv__oid_eq(&tree, &parent_tree) &&
 	    !(flags & KV_COMMIT_ALLOW_EMPTY)) {
 		/* Nothing changed (on a new branch: nothing to store). */
-		if (t->has_base)
-			*out = t->base_commit;
+		if (exists)
+			*out = head;
 		else
 			memset(out, 0, sizeof(*out));
 		return KV_NOCHANGE;
 	}
-	if (empty &&
-	    (error = kv__odb_write(&tree, t->s, KV_OBJ_TREE, "", 0)) < 0)
-		return error;
-	if ((error = pending_flush(t)) < 0 ||
-	    (error = kv_commit__encode(&t->enc, &tree, &t->base_commit,
-	                               t->has_base ? 1 : 0, author, committer,
-	                               message)) < 0 ||
+	if ((error = kv_commit__encode(&t->enc, &tree, &head, exists ? 1 : 0,
+	                               author, committer, message)) < 0 ||
 	    (error = kv__odb_write(&commit, t->s, KV_OBJ_COMMIT, t->enc.ptr,
 	                           t->enc.size)) < 0)
 		return error;
 	error = t->s->be->ref_update(t->s->be, t->ref, &commit,
-	                             t->has_base ? &t->base_commit : NULL, 0);
+	                             exists ? &head : NULL, 0);
 	if (error == 0)
 		*out = commit;
 	return error;
@@ -883,9 +841,9 @@ int kv_txn_commit(kv_oid *commit_out, kv_txn *t, const kv_commit_options *o)
 		if (error != KV_EMODIFIED ||
 		    (o && o->flags & KV_COMMIT_NO_RETRY))
 			break;
-		/* Lost the race for the ref. The batch stays open (it may
-		 * hold values already spilled into it); the next attempt
-		 * re-reads the head and replays the changes on it. */
+		/* Lost the race for the ref (backends without a batch lock).
+		 * The batch stays open (it may hold values already spilled
+		 * into it); the next attempt re-reads the head and merges. */
 		backoff(attempt);
 	}
 	if (error == 0 && t->in_batch) {

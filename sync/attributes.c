@@ -204,3 +204,12 @@ const char *kv__attributes_merge(const kv_attributes *a, const char *key)
 			return a->rules[i].strategy;
 	return NULL;
 }
+
+int kv__attributes_uses(const kv_attributes *a, const char *strategy)
+{
+	for (size_t i = 0; a && i < a->n; i++)
+		if (a->rules[i].strategy &&
+		    !strcmp(a->rules[i].strategy, strategy))
+			return 1;
+	return 0;
+}

@@ -32,6 +32,9 @@ struct merge_ctx {
 	kv_attributes *attrs; /* from the merged .kvattributes, or NULL */
 	int ours_later;       /* for lww: 1 ours, 0 theirs, -1 by id */
 	int take_ours;        /* virtual bases: conflicts take ours */
+	int counters;         /* some key may use "counter": equal changes on
+	                         both sides add up, so they are merged, not
+	                         taken as agreement */
 	kv_merge_result *res;
 	kv_buf path;
 };
@@ -277,6 +280,9 @@ static int merge_name(struct side *out, struct merge_ctx *m,
 	static const kv_oid zero;
 	int empty, error;
 
+	if (same_side(o, t) && m->counters && !same_side(b, o) &&
+	    o->mode == KV_MODE_BLOB && strategy_for(m) == KV_STRATEGY_COUNTER)
+		return merge_value(out, m, b, o, t);
 	if (same_side(o, t) || same_side(b, t))
 		return *out = *o, 0;
 	if (same_side(b, o))
@@ -393,7 +399,8 @@ static int merge_dir(kv_oid *out, int *empty, struct merge_ctx *m,
 	int error = 0;
 
 	/* Decided without reading: the cost follows the changed paths. */
-	if (kv__oid_eq(o, t) || kv__oid_eq(b, t) || kv__oid_eq(b, o)) {
+	if ((kv__oid_eq(o, t) && !m->counters) || kv__oid_eq(b, t) ||
+	    kv__oid_eq(b, o)) {
 		const kv_oid *pick = kv__oid_eq(b, o) ? t : o;
 		*out = *pick;
 		*empty = kv_oid_is_zero(pick) ||
@@ -491,6 +498,9 @@ static int run_tree_merge(struct merge_ctx *m, const kv_oid *b, const kv_oid *o,
 		b = &zero;
 	if (m->forced < 0 && (error = load_attributes(m, b, o, t)) < 0)
 		return error;
+	m->counters =
+	        m->forced == KV_STRATEGY_COUNTER ||
+	        (m->forced < 0 && kv__attributes_uses(m->attrs, "counter"));
 	error = merge_dir(&m->res->tree, &empty, m, b, o, t, 0);
 	if (!error && empty && kv_oid_is_zero(&m->res->tree))
 		m->res->tree = kv__empty_tree_id;

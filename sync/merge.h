@@ -84,6 +84,8 @@ int kv__attributes_parse(kv_attributes **out, const char *text, size_t len);
 void kv__attributes_free(kv_attributes *a);
 /** The merge strategy name for `key`, or NULL. Later lines win. */
 const char *kv__attributes_merge(const kv_attributes *a, const char *key);
+/** 1 if some line sets merge=`strategy`. */
+int kv__attributes_uses(const kv_attributes *a, const char *strategy);
 /** gitattributes-style pattern match of `path` (exposed for tests). */
 int kv__attr_match(const char *pattern, const char *path);
 

@@ -165,23 +165,58 @@ void test_conformance_rw__freed_transaction_writes_nothing(void)
 	expect(NULL, "k", "1");
 }
 
-void test_conformance_rw__moved_branch_is_replayed(void)
+void test_conformance_rw__moved_branch_is_merged(void)
 {
 	kv_txn *a, *b;
 	set("shared", "0");
 	assert_ok(kv_txn_begin(&a, s, NULL));
 	assert_ok(kv_txn_begin(&b, s, NULL));
 	assert_ok(kv_txn_set(a, "from/a", "A", 1));
-	assert_ok(kv_txn_set(a, "shared", "A", 1));
 	assert_ok(kv_txn_set(b, "from/b", "B", 1));
-	assert_ok(kv_txn_set(b, "shared", "B", 1));
 	assert_ok(kv_txn_commit(NULL, a, test_commit_opts(NULL)));
 	assert_ok(kv_txn_commit(NULL, b, test_commit_opts(NULL)));
 	kv_txn_free(a);
 	kv_txn_free(b);
 	expect(NULL, "from/a", "A");
 	expect(NULL, "from/b", "B");
-	expect(NULL, "shared", "B"); /* the later commit wins */
+	expect(NULL, "shared", "0");
+}
+
+void test_conformance_rw__same_key_conflict_fails_the_later(void)
+{
+	kv_txn *a, *b;
+	kv_oid before;
+	set("shared", "0");
+	assert_ok(kv_txn_begin(&a, s, NULL));
+	assert_ok(kv_txn_begin(&b, s, NULL));
+	assert_ok(kv_txn_set(a, "shared", "A", 1));
+	assert_ok(kv_txn_set(b, "shared", "B", 1));
+	assert_ok(kv_txn_set(b, "own", "B", 1));
+	assert_ok(kv_txn_commit(NULL, a, test_commit_opts(NULL)));
+	assert_ok(kv_revparse(&before, s, "main"));
+	assert_int_equal(KV_ECONFLICT,
+	                 kv_txn_commit(NULL, b, test_commit_opts(NULL)));
+	assert_error_contains("shared");
+	kv_txn_free(a);
+	kv_txn_free(b);
+	expect(NULL, "shared", "A");
+	assert_int_equal(KV_ENOTFOUND, kv_get(&buf, s, NULL, "own"));
+}
+
+void test_conformance_rw__same_key_follows_its_strategy(void)
+{
+	kv_txn *a, *b;
+	set(".kvattributes", "count merge=counter\n");
+	set("count", "10");
+	assert_ok(kv_txn_begin(&a, s, NULL));
+	assert_ok(kv_txn_begin(&b, s, NULL));
+	assert_ok(kv_txn_set(a, "count", "11", 2));
+	assert_ok(kv_txn_set(b, "count", "11", 2));
+	assert_ok(kv_txn_commit(NULL, a, test_commit_opts(NULL)));
+	assert_ok(kv_txn_commit(NULL, b, test_commit_opts(NULL)));
+	kv_txn_free(a);
+	kv_txn_free(b);
+	expect(NULL, "count", "12");
 }
 
 void test_conformance_rw__no_retry_fails_when_branch_moved(void)
