@@ -6,7 +6,7 @@
 #               each for FUZZ_SECONDS (default 60); new crashes land in
 #               build/fuzz/crash-*; add each as a corpus file and a test
 
-FUZZ_TARGETS := tree commit key
+FUZZ_TARGETS := tree commit key cbor
 FUZZ_REPLAY := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/replay_%)
 FUZZ_SECONDS ?= 60
 
