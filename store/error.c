@@ -22,7 +22,8 @@ void kv_error_clear(void)
 	last_message[0] = '\0';
 }
 
-static int set_message(int code, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static int
+set_message(int code, const char *fmt, va_list ap)
 {
 	vsnprintf(last_message, sizeof(last_message), fmt, ap);
 	last_error.code = code;
