@@ -6,8 +6,9 @@
  *   datagen load N              one commit on main with keys 0..N-1 (W1)
  *   datagen commits N M V       M one-key commits on main (W3), values of
  *                               version V+c+1, continuing the existing main
- *   datagen merge N C R         for r in 1..R, branches l<r> and r<r> off
- *                               main, each one commit changing C keys (W4)
+ *   datagen merge N C R BASE    for r in 1..R, branches l<r> and r<r> off
+ *                               commit BASE (40 hex), each one commit
+ *                               changing C keys (W4)
  *   datagen history H F         H commits on main from scratch, and branch
  *                               side forked after commit F with one commit
  *                               of its own (W6)
@@ -72,7 +73,8 @@ static void gen_commits(uint64_t n, uint64_t m, uint64_t version)
 	}
 }
 
-static void gen_merge(uint64_t n, uint64_t changes, uint64_t runs)
+static void gen_merge(uint64_t n, uint64_t changes, uint64_t runs,
+                      const char *base)
 {
 	char ref[64];
 
@@ -81,7 +83,7 @@ static void gen_merge(uint64_t n, uint64_t changes, uint64_t runs)
 			snprintf(ref, sizeof(ref), "refs/heads/%c%" PRIu64,
 			         side ? 'r' : 'l', r);
 			commit_header(ref, 0, side ? "right" : "left");
-			printf("from refs/heads/main^0\n");
+			printf("from %s\n", base);
 			for (uint64_t j = 0; j < changes; j++)
 				modify(bench_merge_key(side, j, changes, n),
 				       side ? 0x52000000 : 0x4c000000);
@@ -118,8 +120,9 @@ static void gen_gets(uint64_t n, uint64_t m)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: datagen load N | commits N M V | merge N C R |"
-	                " history H F | gets N M\n");
+	fprintf(stderr,
+	        "usage: datagen load N | commits N M V | merge N C R BASE |"
+	        " history H F | gets N M\n");
 	exit(2);
 }
 
@@ -131,9 +134,9 @@ int main(int argc, char **argv)
 	else if (argc == 5 && !strcmp(argv[1], "commits"))
 		gen_commits(bench_count(argv[2]), bench_count(argv[3]),
 		            bench_count(argv[4]));
-	else if (argc == 5 && !strcmp(argv[1], "merge"))
+	else if (argc == 6 && !strcmp(argv[1], "merge"))
 		gen_merge(bench_count(argv[2]), bench_count(argv[3]),
-		          bench_count(argv[4]));
+		          bench_count(argv[4]), argv[5]);
 	else if (argc == 4 && !strcmp(argv[1], "history"))
 		gen_history(bench_count(argv[2]), bench_count(argv[3]));
 	else if (argc == 4 && !strcmp(argv[1], "gets"))

@@ -8,9 +8,10 @@
  *   kv_bench commits URI N M V sync|nosync
  *                                    W3: M kv_set, one commit each (values
  *                                    of version V+c+1)
- *   kv_bench merge-setup URI N C R   W4 set-up: for r in 1..R, branches
- *                                    l<r> and r<r> off main, each with one
- *                                    commit of C changed keys
+ *   kv_bench merge-setup URI N C R BASE
+ *                                    W4 set-up: for r in 1..R, branches
+ *                                    l<r> and r<r> off revision BASE, each
+ *                                    with one commit of C changed keys
  *   kv_bench history URI H F         W6 set-up: H one-key commits on main,
  *                                    branch side after commit F plus one
  *                                    commit of its own
@@ -189,7 +190,7 @@ static void commits(const char *uri, uint64_t n, uint64_t m, uint64_t version,
 }
 
 static void merge_setup(const char *uri, uint64_t n, uint64_t changes,
-                        uint64_t runs)
+                        uint64_t runs, const char *base)
 {
 	double t0 = bench_now();
 	kv_store *store = open_store(uri, KV_OPEN_NOSYNC);
@@ -202,7 +203,7 @@ static void merge_setup(const char *uri, uint64_t n, uint64_t changes,
 
 			snprintf(branch, sizeof(branch), "%c%llu",
 			         side ? 'r' : 'l', (unsigned long long)r);
-			check(kv_branch_create(store, branch, "main", 1),
+			check(kv_branch_create(store, branch, base, 1),
 			      "kv_branch_create");
 			check(kv_txn_begin(&txn, store, branch),
 			      "kv_txn_begin");
@@ -296,9 +297,10 @@ static void log_all(const char *uri)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: kv_bench version | load URI N sync|nosync |"
-	                " get URI N M | commits URI N M V sync|nosync |"
-	                " merge-setup URI N C R | history URI H F | log URI\n");
+	fprintf(stderr,
+	        "usage: kv_bench version | load URI N sync|nosync |"
+	        " get URI N M | commits URI N M V sync|nosync |"
+	        " merge-setup URI N C R BASE | history URI H F | log URI\n");
 	exit(2);
 }
 
@@ -313,9 +315,9 @@ int main(int argc, char **argv)
 	else if (argc == 7 && !strcmp(argv[1], "commits"))
 		commits(argv[2], bench_count(argv[3]), bench_count(argv[4]),
 		        bench_count(argv[5]), nosync_arg(argv[6]));
-	else if (argc == 6 && !strcmp(argv[1], "merge-setup"))
+	else if (argc == 7 && !strcmp(argv[1], "merge-setup"))
 		merge_setup(argv[2], bench_count(argv[3]), bench_count(argv[4]),
-		            bench_count(argv[5]));
+		            bench_count(argv[5]), argv[6]);
 	else if (argc == 5 && !strcmp(argv[1], "history"))
 		history(argv[2], bench_count(argv[3]), bench_count(argv[4]));
 	else if (argc == 3 && !strcmp(argv[1], "log"))

@@ -166,6 +166,7 @@ class Bench:
         if self.quick:
             env["BENCH_VERIFY"] = "1"
         self.env = env
+        self.base_commit = None  # the W1 commit of the last pipeline
         self.feature = {}  # name -> True, or why it is absent
         self.broken = set()  # features that should be there and are not
 
@@ -469,6 +470,9 @@ class Bench:
         self.attempt("W1", "libgit2 treebuilder", g2_load)
         self.check_same("W1 run %d" % r, trees)
         self.check_same("W1 run %d" % r, commits, "commit", fatal=False)
+        # W4 branches off the W1 commit, which kv and git share when the
+        # commit check above agrees
+        self.base_commit = commits.get("git") or commits.get("kv")
 
         if r == 1 and os.path.isdir(repo) and not self.args.no_gc:
             def gc():
@@ -580,9 +584,17 @@ class Bench:
         n, ch = self.size["keys"], self.size["merge_changes"]
         kvdir, repo = os.path.join(d, "kv"), os.path.join(d, "git.git")
         runs = self.runs
+        merged = {}  # system -> merged tree id of the last run
+
+        base = self.base_commit
+        if not base:
+            self.status("W4", "git merge-tree --write-tree", "failed",
+                        "W1 made no commit to branch from", kind="anchor")
+            self.failures.append("W4: no W1 commit")
+            return
 
         def git_setup():
-            s = self.data("merge.fi", ["merge", n, ch, runs])
+            s = self.data("merge.fi", ["merge", n, ch, runs, base])
             self.fast_import(repo, s, init=False)
         if self.attempt("W4", "git merge-tree --write-tree", git_setup) is FAILED:
             return
@@ -592,6 +604,7 @@ class Bench:
                     "-C", repo, "merge-tree", "--write-tree", "l%d" % r, "r%d" % r))
                 if not re.match(r"^[0-9a-f]{40}$", text.strip()):
                     raise Failure("merge-tree printed %r" % text[:200])
+                merged["git"] = text.strip()
                 self.sample("W4", "git merge-tree --write-tree", wall, 1, "merges",
                             rss, note="clean merge, writes the tree")
             self.attempt("W4", "git merge-tree --write-tree", merge_tree)
@@ -604,8 +617,8 @@ class Bench:
             return
 
         def kv_setup():
-            self.run_json([self.prog("kv_bench"), "merge-setup", "lmdb:" + kvdir,
-                           n, ch, runs])
+                        self.run_json([self.prog("kv_bench"), "merge-setup", "lmdb:" + kvdir,
+                           n, ch, runs, base])
         if self.attempt("W4", "kv lmdb", kv_setup, kind="kv") is FAILED:
             return
         for r in range(1, runs + 1):
@@ -615,7 +628,11 @@ class Bench:
                                             "--no-ff", "-m", "merge"])
                 self.sample("W4", "kv lmdb", wall, 1, "merges", rss, "kv",
                             note="kvctl merge --no-ff (process time)")
+                _, _, text, _ = self.run([self.kvctl, "--store", "lmdb:" + kvdir,
+                                          "rev-parse", "l%d^{tree}" % r])
+                merged["kv"] = text.strip()
             self.attempt("W4", "kv lmdb", kv_merge, kind="kv")
+        self.check_same("W4 merged", merged)
 
     # ------------------------------------------------------------------
     # W5: push and clone through a bare local remote (file://)
@@ -742,9 +759,9 @@ class Bench:
                                                    "lmdb:" + kvdir, "merge-base",
                                                    "main", "side"])
                     got = text.strip().split()[0] if text.strip() else ""
-                    if base and got != base:
-                        self.checks.append("W6 merge base: kv %s, git %s" %
-                                           (got[:12], base[:12]))
+                    if r == 1:
+                        self.check_same("W6 merge base", {"kv": got, "git": base},
+                                        "commit")
                     self.sample("W6", "kv lmdb merge-base", wall, 1, "bases", rss,
                                 "kv", note="kvctl merge-base (process time)")
                 self.attempt("W6", "kv lmdb merge-base", kv_base, kind="kv")
@@ -1061,7 +1078,8 @@ class Bench:
             raise Failure("TOOL must be perf or callgrind")
         with open(base + ".txt", "w") as f:
             f.write(report)
-        lines = [l for l in report.splitlines() if l.strip() and not l.startswith("#")]
+        lines = [re.sub(r"(\s+-)+\s*$", "", l) for l in report.splitlines()
+                 if l.strip() and not l.startswith("#")]
         print("\n".join(lines[:45]))
         print("\nprofile of %s (%s): %s, full report %s" % (
             w, " ".join(os.path.basename(a) for a in argv[:2]), data, base + ".txt"))
