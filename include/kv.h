@@ -194,9 +194,13 @@ typedef struct kv_backend kv_backend; /* see kv_backend.h */
 /** Flags for kv_store_options.flags. */
 enum {
 	KV_OPEN_CREATE = 1 << 0, /**< create the store if it does not exist */
-	KV_OPEN_NOSYNC = 1 << 1, /**< do not fsync each commit (bulk loads);
-				      a crash may lose recent commits, never
-				      consistency */
+	KV_OPEN_NOSYNC = 1 << 1, /**< do not fsync each commit (bulk loads).
+				      A killed process loses nothing it
+				      committed; a crash of the whole system
+				      may lose recent commits, and on a file
+				      system that reorders writes may leave
+				      the store damaged (LMDB's MDB_NOSYNC
+				      rule) */
 	KV_OPEN_RDONLY = 1 << 2, /**< open read-only */
 	KV_OPEN_EXCL = 1 << 3    /**< with CREATE: fail with KV_EEXISTS if a
 				      store is already there */
@@ -220,9 +224,10 @@ KV_EXTERN(int) kv_store_options_init(kv_store_options *opts,
 				     unsigned int version);
 
 /**
- * Open the store at `uri`: "lmdb:PATH", "mem:" (a new, empty, private
- * store), or a plain PATH, whose backend is detected from what is there
- * (a new store at a plain path is an lmdb store).
+ * Open the store at `uri`: "lmdb:PATH", "git:PATH" (a git repository: a
+ * bare one, a `.git` folder or a work tree; created bare), "mem:" (a new,
+ * empty, private store), or a plain PATH, whose backend is detected from
+ * what is there (a new store at a plain path is an lmdb store).
  *
  * @param[out] out the store; release it with kv_store_free()
  * @param uri where the store lives

@@ -3,11 +3,13 @@
  *
  * A store is named by URI: "lmdb:PATH", "mem:", or a plain PATH whose
  * backend is detected from what is there (data.mdb: lmdb; HEAD and
- * objects/: a git repository, whose backend is not built yet). The store
- * owns its backend and a cache of parsed trees.
+ * objects/, or .git: a git repository). The store owns its backend and a
+ * cache of parsed trees.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "store.h"
 
@@ -129,11 +131,10 @@ static int open_backend(kv_backend **be, const char *kind, const char *path,
 		kv_lmdb_options lo = {1, o->flags, o->map_size};
 		return kv_backend_lmdb_new(be, path, &lo);
 	}
-	if (!strcmp(kind, "git"))
-		return kv__error(KV_ENOTSUPPORTED,
-		                 "%s: the git backend is not available in "
-		                 "this build yet",
-		                 path);
+	if (!strcmp(kind, "git")) {
+		kv_git_options go = {1, o->flags, 0};
+		return kv_backend_git_new(be, path, &go);
+	}
 	return kv__error(KV_ENOTSUPPORTED, "unknown backend '%s'", kind);
 }
 
@@ -162,6 +163,12 @@ int kv_store_open(kv_store **out, const char *uri, const kv_store_options *opts)
 		path = colon + 1;
 	} else {
 		path = uri;
+		/* Say "permission denied" rather than "no store" when the
+		 * folder is there but closed to us. */
+		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode) &&
+		    access(path, R_OK | X_OK) != 0)
+			return kv__error(KV_EIO, "cannot open store %s: %s",
+					 path, strerror(errno));
 		kind = detect_backend(path);
 		if (!kind) {
 			if (!(o.flags & KV_OPEN_CREATE))
