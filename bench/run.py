@@ -321,6 +321,12 @@ class Bench:
                 if "kv" in self.broken:
                     self.broken.add(k)
 
+    def kv_backends(self):
+        """The kv backends to measure in W1-W3: lmdb, and git once it lands."""
+        if not self.have("kv"):
+            return []
+        return ["lmdb"] + (["git"] if self.have("git") else [])
+
     def have(self, feature):
         return self.feature.get(feature) is True
 
@@ -418,27 +424,31 @@ class Bench:
         n, z = self.size["keys"], self.size
         d = os.path.join(self.tmp, "run%d" % r)
         os.makedirs(d)
-        kvdir, lmdir = os.path.join(d, "kv"), os.path.join(d, "lmdb")
+        lmdir = os.path.join(d, "lmdb")
         repo = os.path.join(d, "git.git")
+        # kv stores: {backend: folder}; the lmdb one is d/kv (W4 uses it)
+        stores = {be: os.path.join(d, "kv" if be == "lmdb" else "kv-" + be)
+                  for be in self.kv_backends()}
         os.mkdir(lmdir)
         trees, commits = {}, {}
         stream = self.data("load.fi", ["load", n])
 
         # W1 (and W7 peak RSS, W8 size) ---------------------------------
-        if self.have("kv"):
-            def kv_load():
+        for be, kvdir in stores.items():
+            def kv_load(be=be, kvdir=kvdir):
+                system = "kv " + be
                 fig, rss = self.run_json([self.prog("kv_bench"), "load",
-                                          "lmdb:" + kvdir, n, "nosync"])
+                                          be + ":" + kvdir, n, "nosync"])
                 size = disk_usage(kvdir)
-                self.sample("W1", "kv lmdb", fig["seconds"], n, "keys", rss, "kv",
+                self.sample("W1", system, fig["seconds"], n, "keys", rss, "kv",
                             note="nosync; set %.2f s + commit %.2f s" % (
                                 fig["set_seconds"], fig["commit_seconds"]))
-                self.sample("W7", "kv lmdb", fig["seconds"], n, "keys", rss, "kv")
-                self.sample("W8", "kv lmdb", fig["seconds"], n, "keys", None, "kv",
+                self.sample("W7", system, fig["seconds"], n, "keys", rss, "kv")
+                self.sample("W8", system, fig["seconds"], n, "keys", None, "kv",
                             disk=size)
-                trees["kv"] = fig["tree"]
-                commits["kv"] = fig["commit"]
-            self.attempt("W1", "kv lmdb", kv_load, kind="kv")
+                trees[system] = fig["tree"]
+                commits[system] = fig["commit"]
+            self.attempt("W1", "kv " + be, kv_load, kind="kv")
 
         def lm_load():
             fig, rss = self.run_json([self.prog("lmdb_anchor"), "load", lmdir,
@@ -472,7 +482,7 @@ class Bench:
         self.check_same("W1 run %d" % r, commits, "commit", fatal=False)
         # W4 branches off the W1 commit, which kv and git share when the
         # commit check above agrees
-        self.base_commit = commits.get("git") or commits.get("kv")
+        self.base_commit = commits.get("git") or commits.get("kv lmdb")
 
         if r == 1 and os.path.isdir(repo) and not self.args.no_gc:
             def gc():
@@ -489,13 +499,16 @@ class Bench:
         # W2 --------------------------------------------------------------
         if self.wanted("W2"):
             m = z["gets"]
-            if self.have("kv") and os.path.isdir(kvdir):
-                def kv_get():
+            for be, kvdir in stores.items():
+                if not os.path.isdir(kvdir):
+                    continue
+
+                def kv_get(be=be, kvdir=kvdir):
                     fig, rss = self.run_json([self.prog("kv_bench"), "get",
-                                              "lmdb:" + kvdir, n, m])
-                    self.sample("W2", "kv lmdb", fig["seconds"], m, "gets", rss,
+                                              be + ":" + kvdir, n, m])
+                    self.sample("W2", "kv " + be, fig["seconds"], m, "gets", rss,
                                 "kv", note="kv_get(store, \"main\", key)")
-                self.attempt("W2", "kv lmdb", kv_get, kind="kv")
+                self.attempt("W2", "kv " + be, kv_get, kind="kv")
 
             def lm_get():
                 fig, rss = self.run_json([self.prog("lmdb_anchor"), "get", lmdir,
@@ -529,19 +542,23 @@ class Bench:
         # W3 --------------------------------------------------------------
         if self.wanted("W3"):
             c = z["commits"]
-            if self.have("kv") and os.path.isdir(kvdir):
-                def kv_commits(mode, version):
-                    fig, rss = self.run_json([self.prog("kv_bench"), "commits",
-                                              "lmdb:" + kvdir, n, c, version, mode])
-                    self.sample("W3", "kv lmdb " + mode, fig["seconds"], c,
-                                "commits", rss, "kv", note="kv_set")
-                    if mode == "nosync":
-                        trees["kv3"] = fig["tree"]
-                        commits["kv3"] = fig["commit"]
-                self.attempt("W3", "kv lmdb nosync",
-                             lambda: kv_commits("nosync", 0), kind="kv")
-                self.attempt("W3", "kv lmdb sync",
-                             lambda: kv_commits("sync", 1_000_000), kind="kv")
+            trees3, commits3 = {}, {}
+            for be, kvdir in stores.items():
+                if not os.path.isdir(kvdir):
+                    continue
+                for mode, version in (("nosync", 0), ("sync", 1_000_000)):
+                    def kv_commits(be=be, kvdir=kvdir, mode=mode, version=version):
+                        system = "kv %s %s" % (be, mode)
+                        fig, rss = self.run_json([self.prog("kv_bench"), "commits",
+                                                  be + ":" + kvdir, n, c, version,
+                                                  mode])
+                        self.sample("W3", system, fig["seconds"], c, "commits",
+                                    rss, "kv", note="kv_set")
+                        if mode == "nosync":
+                            trees3["kv " + be] = fig["tree"]
+                            commits3["kv " + be] = fig["commit"]
+                    self.attempt("W3", "kv %s %s" % (be, mode), kv_commits,
+                                 kind="kv")
 
             for mode, version in (("nosync", 2_000_000), ("sync", 3_000_000)):
                 def lm_commits(mode=mode, version=version):
@@ -556,8 +573,8 @@ class Bench:
                 wall, rss = self.fast_import(repo, s, init=False)
                 self.sample("W3", "git fast-import", wall, c, "commits", rss,
                             note="one commit per key")
-                trees["git3"] = self.git_out(repo, "rev-parse", "main^{tree}")
-                commits["git3"] = self.git_out(repo, "rev-parse", "main")
+                trees3["git"] = self.git_out(repo, "rev-parse", "main^{tree}")
+                commits3["git"] = self.git_out(repo, "rev-parse", "main")
             self.attempt("W3", "git fast-import", fi_commits)
 
             for mode, version in (("mempack", 4_000_000), ("disk", 5_000_000)):
@@ -570,11 +587,8 @@ class Bench:
                                 (", loose objects" if mode == "disk" else
                                  ", in-memory odb"))
                 self.attempt("W3", "libgit2 " + mode, g2_commits)
-            self.check_same("W3 run %d" % r, {"kv": trees.get("kv3"),
-                                              "git": trees.get("git3")})
-            self.check_same("W3 run %d" % r, {"kv": commits.get("kv3"),
-                                              "git": commits.get("git3")},
-                            "commit", fatal=False)
+            self.check_same("W3 run %d" % r, trees3)
+            self.check_same("W3 run %d" % r, commits3, "commit", fatal=False)
         return d
 
     # ------------------------------------------------------------------
@@ -617,7 +631,7 @@ class Bench:
             return
 
         def kv_setup():
-                        self.run_json([self.prog("kv_bench"), "merge-setup", "lmdb:" + kvdir,
+            self.run_json([self.prog("kv_bench"), "merge-setup", "lmdb:" + kvdir,
                            n, ch, runs, base])
         if self.attempt("W4", "kv lmdb", kv_setup, kind="kv") is FAILED:
             return
