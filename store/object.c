@@ -307,6 +307,8 @@ static const char *parse_signature(kv_signature *sig, const char *s,
 	sign = p[1] == '-' ? -1 : 1;
 	hh = (p[2] - '0') * 10 + (p[3] - '0');
 	mm = (p[4] - '0') * 10 + (p[5] - '0');
+	if (mm > 59) /* git accepts it, but no zone can be written so */
+		return "bad time zone minutes";
 	sig->name = *strings;
 	memcpy(*strings, s, (size_t)(lt - 1 - s));
 	*strings += lt - 1 - s;
