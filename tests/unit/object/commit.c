@@ -51,6 +51,9 @@ void test_object_commit__rejects_malformed(void)
 	         "bad date"},
 	        {TREE "author A <a> 1 0000\ncommitter " SIG "\n\n",
 	         "time zone"},
+	        /* found by fuzzing: +9960 was written back as +10000 */
+	        {TREE "author A <a> 1 +9960\ncommitter " SIG "\n\n",
+	         "time zone minutes"},
 	        {TREE "author A a> 1 +0000\ncommitter " SIG "\n\n", "author"},
 	        {TREE "author " SIG "\ncommitter " SIG "\n", "no blank line"},
 	        {TREE "author " SIG "\ncommitter " SIG, "truncated"},
