@@ -61,12 +61,12 @@ deps:
 	$$SUDO apt-get update -qq && \
 	DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
 		build-essential pkg-config libgit2-dev liblmdb-dev zlib1g-dev \
-		libcbor-dev libssl-dev git lmdb-utils python3 >/dev/null
+		libcbor-dev libssl-dev git lmdb-utils python3 procps util-linux >/dev/null
 
 # Test functions are found by name, not declared in headers.
 $(BUILD)/obj/tests/%.o: WARN += -Wno-missing-prototypes -Wno-format-nonliteral
 
-$(BUILD)/obj/%.o: %.c include/kv.h include/kv_backend.h $(wildcard store/*.h) $(wildcard cli/*.h) $(wildcard tests/*.h)
+$(BUILD)/obj/%.o: %.c include/kv.h include/kv_backend.h $(wildcard store/*.h) $(wildcard backends/*.h) $(wildcard cli/*.h) $(wildcard tests/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
 
