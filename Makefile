@@ -53,7 +53,9 @@ lib: $(LIBA) $(LIBSO)
 # fresh Debian 12 machine needs nothing but `make test`.
 check-deps:
 	@pkg-config --exists $(PKGS) && [ -f /usr/include/lmdb.h ] && \
-		command -v git >/dev/null || $(MAKE) --no-print-directory deps
+		(for c in git python3 mdb_stat setpriv pkill; do \
+			command -v $$c >/dev/null || exit 1; done) || \
+		$(MAKE) --no-print-directory deps
 
 deps:
 	@echo "make deps: installing build and test dependencies"
@@ -66,7 +68,7 @@ deps:
 # Test functions are found by name, not declared in headers.
 $(BUILD)/obj/tests/%.o: WARN += -Wno-missing-prototypes -Wno-format-nonliteral
 
-$(BUILD)/obj/%.o: %.c include/kv.h include/kv_backend.h $(wildcard store/*.h) $(wildcard backends/*.h) $(wildcard cli/*.h) $(wildcard tests/*.h)
+$(BUILD)/obj/%.o: %.c include/kv.h include/kv_backend.h $(wildcard store/*.h) $(wildcard sync/*.h) $(wildcard backends/*.h) $(wildcard cli/*.h) $(wildcard tests/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
 
