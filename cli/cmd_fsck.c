@@ -3,10 +3,13 @@
  *
  * Every object is re-hashed and parsed, and every ref's history checked
  * (kv_fsck()). Text: one "error: OBJECT: MESSAGE" (or "error: ref REF:
- * MESSAGE") line per problem, then "no problems found" or "N problems
+ * MESSAGE"; the object is not repeated when the message names it) line
+ * per problem, then "no problems found" or "N problems
  * found". JSON: {"errors":[{"id","ref","message"}],"problems":N}.
  * Exit 0 if clean, 4 if any problem was found.
  */
+#include <string.h>
+
 #include "cli.h"
 
 static const cli_option options[] = {{0, NULL, NULL, NULL}};
@@ -32,9 +35,10 @@ static int print_problem(const kv_fsck_problem *p, void *payload)
 		putchar('}');
 	} else if (p->ref) {
 		printf("error: ref %s: %s\n", p->ref, p->message);
+	} else if (strstr(p->message, kv_oid_tostr(hex, &p->id))) {
+		printf("error: %s\n", p->message); /* it names the object */
 	} else {
-		printf("error: %s: %s\n", kv_oid_tostr(hex, &p->id),
-		       p->message);
+		printf("error: %s: %s\n", hex, p->message);
 	}
 	st->count++;
 	return 0;
