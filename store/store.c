@@ -3,8 +3,8 @@
  *
  * A store is named by URI: "lmdb:PATH", "mem:", or a plain PATH whose
  * backend is detected from what is there (data.mdb: lmdb; HEAD and
- * objects/, or .git: a git repository). The store owns its backend and a
- * cache of parsed trees.
+ * objects/: a git repository, whose backend is not built yet). The store
+ * owns its backend and a cache of parsed trees.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -131,10 +131,11 @@ static int open_backend(kv_backend **be, const char *kind, const char *path,
 		kv_lmdb_options lo = {1, o->flags, o->map_size};
 		return kv_backend_lmdb_new(be, path, &lo);
 	}
-	if (!strcmp(kind, "git")) {
-		kv_git_options go = {1, o->flags, 0};
-		return kv_backend_git_new(be, path, &go);
-	}
+	if (!strcmp(kind, "git"))
+		return kv__error(KV_ENOTSUPPORTED,
+		                 "%s: the git backend is not available in "
+		                 "this build yet",
+		                 path);
 	return kv__error(KV_ENOTSUPPORTED, "unknown backend '%s'", kind);
 }
 
