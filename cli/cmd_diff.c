@@ -7,13 +7,63 @@
  * JSON: an array of {"status","key","old","new"} where old and new are
  * the value ids (null when absent). Both revisions are resolved before
  * anything is printed, so a bad one prints only the error.
+ *
+ * --stat prints only the counts, as the summary line of git diff --stat:
+ * "3 keys changed, 1 added, 1 removed, 1 modified"; JSON:
+ * {"keys":3,"added":1,"removed":1,"modified":1}.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 
-static const cli_option options[] = {{0, NULL, NULL, NULL}};
+enum { OPT_STAT };
+
+static const cli_option options[] = {
+        {0, "stat", NULL,
+         "print only the numbers of added, removed and "
+         "modified keys"},
+        {0, NULL, NULL, NULL}};
+
+/* The counts of --stat, by kv_delta_status. */
+typedef struct {
+	size_t added, removed, modified;
+} diff_stat;
+
+/* A kv_delta_cb counting deltas into the diff_stat `payload`. */
+static int count_delta(const kv_delta *d, void *payload)
+{
+	diff_stat *st = payload;
+
+	if (d->status == KV_DELTA_ADDED)
+		st->added++;
+	else if (d->status == KV_DELTA_REMOVED)
+		st->removed++;
+	else
+		st->modified++;
+	return 0;
+}
+
+/* --stat: count the deltas, then print the counts. */
+static int show_stat(const cli_ctx *ctx, const char *old, const char *new_rev)
+{
+	diff_stat st = {0, 0, 0};
+	size_t n;
+	int rc = kv_diff(ctx->store, old, new_rev, count_delta, &st);
+
+	if (rc < 0)
+		return cli_fail(rc);
+	n = st.added + st.removed + st.modified;
+	if (ctx->json)
+		printf("{\"keys\":%zu,\"added\":%zu,\"removed\":%zu,"
+		       "\"modified\":%zu}\n",
+		       n, st.added, st.removed, st.modified);
+	else
+		printf("%zu key%s changed, %zu added, %zu removed, %zu "
+		       "modified\n",
+		       n, n == 1 ? "" : "s", st.added, st.removed, st.modified);
+	return CLI_EXIT_OK;
+}
 
 int cli_print_delta(const kv_delta *d, void *payload)
 {
@@ -61,6 +111,10 @@ static int run(cli_ctx *ctx, const cli_args *args)
 	if ((rc = check_rev(ctx, old)) != CLI_EXIT_OK ||
 	    (rc = check_rev(ctx, new_rev)) != CLI_EXIT_OK)
 		goto done;
+	if (args->count[OPT_STAT]) {
+		rc = show_stat(ctx, old, new_rev);
+		goto done;
+	}
 	if (ctx->json)
 		putchar('[');
 	rc = kv_diff(ctx->store, old, new_rev, cli_print_delta, &list);
@@ -79,7 +133,8 @@ const cli_command cli_cmd_diff = {
         "list the keys that differ between two revisions",
         "List the keys added (A), removed (D) or modified (M) from revision "
         "OLD to\nrevision NEW (default: the branch head). Revisions are "
-        "branches, tags, commit\nids, REV~N, REV^N, or REV^{tree}.",
+        "branches, tags, commit\nids, REV~N, REV^N, or REV^{tree}. --stat "
+        "prints only how many keys were added,\nremoved and modified.",
         options,
         1,
         2,
