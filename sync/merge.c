@@ -280,10 +280,13 @@ static int merge_name(struct side *out, struct merge_ctx *m,
 	static const kv_oid zero;
 	int empty, error;
 
-	if (same_side(o, t) && m->counters && !same_side(b, o) &&
-	    o->mode == KV_MODE_BLOB && strategy_for(m) == KV_STRATEGY_COUNTER)
+	/* Equal changes agree, except for counters, where they add up: a
+	 * counter key is merged, a directory that may hold one is walked. */
+	int counted = m->counters && same_side(o, t) && !same_side(b, o);
+	if (counted && o->mode == KV_MODE_BLOB &&
+	    strategy_for(m) == KV_STRATEGY_COUNTER)
 		return merge_value(out, m, b, o, t);
-	if (same_side(o, t) || same_side(b, t))
+	if ((same_side(o, t) && !(counted && is_dir(o))) || same_side(b, t))
 		return *out = *o, 0;
 	if (same_side(b, o))
 		return *out = *t, 0;

@@ -197,6 +197,12 @@ int kv_merge(kv_merge_result **out, kv_store *s, const char *into,
 		*out = NULL;
 	if (o && o->version != KV_MERGE_OPTIONS_VERSION)
 		return kv__error(KV_EINVALID, "unknown merge options version");
+	/* Refuse a bad strategy even when no tree merge will be needed. */
+	if (o && o->strategy && kv__strategy_from_name(o->strategy) < 0)
+		return kv__error(KV_EINVALID,
+		                 "unknown merge strategy '%s' (default, ours, "
+		                 "theirs, counter, lines, cbor, lww)",
+		                 o->strategy);
 	if ((error = kv__branch_ref(&ref, into)) < 0)
 		return error;
 	j.s = s;

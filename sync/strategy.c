@@ -204,7 +204,12 @@ int kv__strategy_merge(kv_buf *out, int *removed, const char **reason,
 		return kv__cbor_merge(out, reason, base, ours, theirs);
 	case KV_STRATEGY_DEFAULT:
 	default:
-		*reason = "both sides changed the value";
+		*reason = !base && ours && theirs
+		                  ? "both sides added different values"
+		          : !ours || !theirs
+		                  ? "one side changed the value, the other "
+		                    "removed it"
+		                  : "both sides changed the value";
 		return KV_ECONFLICT;
 	}
 	if (!pick) {

@@ -232,3 +232,34 @@ void test_merge_history__revert(void)
 	assert_int_equal(KV_ECONFLICT,
 	                 kv_revert(NULL, s, NULL, hex_first, NULL));
 }
+
+void test_merge_history__equal_counter_changes_under_a_directory_add_up(void)
+{
+	kv_merge_options o = opts(KV_MERGE_NO_FF);
+	commit_on("main", ".kvattributes", "counters/** merge=counter\n");
+	commit_on("main", "counters/eq", "10");
+	assert_ok(kv_branch_create(s, "x", "main", 0));
+	assert_ok(kv_branch_create(s, "y", "main", 0));
+	commit_on("x", "counters/eq", "11");
+	commit_on("y", "counters/eq", "11");
+	assert_ok(kv_merge(NULL, s, "main", "x", &o));
+	o = opts(KV_MERGE_NO_FF);
+	assert_ok(kv_merge(NULL, s, "main", "y", &o));
+	expect("main", "counters/eq", "12");
+}
+
+void test_merge_history__bad_strategy_refused_even_for_fast_forward(void)
+{
+	kv_merge_options o = opts(0);
+	kv_oid before;
+	commit_on("main", "a", "1");
+	assert_ok(kv_branch_create(s, "f", "main", 0));
+	commit_on("f", "b", "2");
+	before = head("main");
+	o.strategy = "bogus";
+	assert_int_equal(KV_EINVALID, kv_merge(NULL, s, "main", "f", &o));
+	{
+		kv_oid now = head("main");
+		assert_true(kv_oid_equal(&before, &now));
+	}
+}
