@@ -26,7 +26,7 @@
 #include "merge.h"
 #include "store.h"
 
-#define SPILL_BYTES  (32u << 20)
+#define SPILL_BYTES  (8u << 20)
 #define MAX_ATTEMPTS 1000
 
 /* ---- a bump allocator for names and values ---- */
@@ -71,13 +71,13 @@ static void arena_clear(struct arena *a)
 struct mnode;
 
 struct mentry {
-	const char *name; /* in the names arena */
-	size_t namelen;
-	unsigned int mode;   /* 0: removed by this transaction */
-	kv_oid id;           /* value id; tree id once encoded */
+	const char *name;    /* in the names arena */
 	struct mnode *child; /* the directory, when expanded */
-	int changed;         /* value set or key removed here */
-};
+	kv_oid id;           /* value id; tree id once encoded */
+	uint32_t namelen;    /* at most KV_STEP_MAX */
+	uint32_t mode;       /* 0: removed by this transaction */
+	uint8_t changed;     /* value set or key removed here */
+};                           /* 48 bytes: a bulk load holds one per key */
 
 struct mnode {
 	kv_tree *base;       /* the tree this node modifies, or NULL */
