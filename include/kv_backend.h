@@ -29,7 +29,9 @@
 extern "C" {
 #endif
 
-#define KV_BACKEND_VERSION 1
+/** Version 1: the methods up to `free`; version 2 adds `gc`. The core
+ * accepts both and reads a method only if the version has it. */
+#define KV_BACKEND_VERSION 2
 
 /** Flags for ref_update. */
 enum {
@@ -118,6 +120,15 @@ struct kv_backend {
 
 	/** Release the backend. Required. */
 	void (*free)(kv_backend *be);
+
+	/**
+	 * Version 2. Optional (NULL: kv_store_gc() says KV_ENOTSUPPORTED).
+	 * Compact the store on disk without losing any object that a ref
+	 * reaches, while other readers and writers may be using it. Called
+	 * outside batches.
+	 * @return 0; KV_EINVALID (read-only); KV_ELOCKED; KV_EIO; KV_ERROR
+	 */
+	int (*gc)(kv_backend *be);
 };
 
 /** Zero `be` and set its version. @return 0, or KV_EINVALID */
@@ -155,6 +166,30 @@ typedef struct {
  */
 KV_EXTERN(int) kv_backend_lmdb_new(kv_backend **out, const char *path,
 				   const kv_lmdb_options *opts);
+
+/** Options of the git backend. */
+typedef struct {
+	unsigned int version;      /**< 1 */
+	unsigned int flags;        /**< KV_OPEN_CREATE, KV_OPEN_NOSYNC,
+				        KV_OPEN_RDONLY, KV_OPEN_EXCL */
+	unsigned int pack_objects; /**< a batch of more objects than this is
+				        written as one pack, a smaller one as
+				        loose objects; 0: 100 */
+} kv_git_options;
+
+/**
+ * Open (or with KV_OPEN_CREATE create) the git repository at `path`: a
+ * bare repository, a repository's `.git` folder, or the work tree of a
+ * normal repository. A created repository is bare, with HEAD pointing at
+ * refs/heads/main. Objects live in the repository's object database
+ * (loose objects and packs), refs in its refdb (loose and packed refs);
+ * git reads and writes the same repository at the same time.
+ * @return 0; KV_ENOTFOUND if no repository is there; KV_EEXISTS (with
+ *         KV_OPEN_CREATE | KV_OPEN_EXCL); KV_ENOTSUPPORTED for a repository
+ *         libgit2 cannot read (another object format); KV_EIO; KV_ERROR
+ */
+KV_EXTERN(int) kv_backend_git_new(kv_backend **out, const char *path,
+				  const kv_git_options *opts);
 
 #ifdef __cplusplus
 }

@@ -3,8 +3,8 @@
  *
  * A store is named by URI: "lmdb:PATH", "mem:", or a plain PATH whose
  * backend is detected from what is there (data.mdb: lmdb; HEAD and
- * objects/: a git repository, whose backend is not built yet). The store
- * owns its backend and a cache of parsed trees.
+ * objects/, or .git: a git repository). The store owns its backend and a
+ * cache of parsed trees.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -47,10 +47,11 @@ int kv_log_options_init(kv_log_options *opts, unsigned int version)
 
 int kv_backend_init(kv_backend *be, unsigned int version)
 {
-	if (version != KV_BACKEND_VERSION)
+	if (version < 1 || version > KV_BACKEND_VERSION)
 		return kv__error(KV_EINVALID, "unknown backend version %u",
 		                 version);
-	memset(be, 0, sizeof(*be));
+	/* A version 1 backend was built with a struct that ends at free. */
+	memset(be, 0, version == 1 ? offsetof(kv_backend, gc) : sizeof(*be));
 	be->version = version;
 	return 0;
 }
@@ -61,7 +62,8 @@ int kv_store_new(kv_store **out, kv_backend *backend,
 	kv_store *s;
 	int error;
 
-	if (!backend || backend->version != KV_BACKEND_VERSION ||
+	if (!backend || backend->version < 1 ||
+	    backend->version > KV_BACKEND_VERSION ||
 	    !backend->read || !backend->write || !backend->exists ||
 	    !backend->ref_read || !backend->ref_update ||
 	    !backend->ref_foreach || !backend->free)
@@ -131,11 +133,10 @@ static int open_backend(kv_backend **be, const char *kind, const char *path,
 		kv_lmdb_options lo = {1, o->flags, o->map_size};
 		return kv_backend_lmdb_new(be, path, &lo);
 	}
-	if (!strcmp(kind, "git"))
-		return kv__error(KV_ENOTSUPPORTED,
-		                 "%s: the git backend is not available in "
-		                 "this build yet",
-		                 path);
+	if (!strcmp(kind, "git")) {
+		kv_git_options go = {1, o->flags, 0};
+		return kv_backend_git_new(be, path, &go);
+	}
 	return kv__error(KV_ENOTSUPPORTED, "unknown backend '%s'", kind);
 }
 
