@@ -40,7 +40,7 @@ static const struct test tests[] = {
 #undef DECL
 	{NULL, NULL, NULL, NULL}};
 
-static const char *all_backends[] = {"mem", "lmdb", NULL};
+static const char *all_backends[] = {"mem", "lmdb", "git", NULL};
 
 const char *test_backend = "mem";
 static char tmpdir[256];
