@@ -113,9 +113,12 @@ asan:
 	$(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
 		EXTRA_LDFLAGS="-fsanitize=address,undefined" test
 
+# The runner forks a child per test: follow them, but not into git or sh.
+# VALGRIND_TESTS narrows it (runner -s patterns), e.g. "-s merge".
 valgrind: $(RUNNER)
-	valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
-		--error-exitcode=1 $(RUNNER)
+	valgrind -q --trace-children=yes --trace-children-skip='/usr/*,/bin/*' \
+		--leak-check=full --errors-for-leak-kinds=definite,indirect \
+		--error-exitcode=1 $(RUNNER) $(VALGRIND_TESTS)
 
 demo: all
 	@sh tools/demo.sh $(KVCTL)

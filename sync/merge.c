@@ -185,6 +185,7 @@ static int merge_value(struct side *out, struct merge_ctx *m,
 	        : !o->mode || !t->mode         ? KV_CONFLICT_MODIFY_DELETE
 	                                       : KV_CONFLICT_CONTENT;
 
+	memset(out, 0, sizeof(*out)); /* absent, also after a conflict */
 	if ((o->mode && o->mode != KV_MODE_BLOB) ||
 	    (t->mode && t->mode != KV_MODE_BLOB) ||
 	    (b->mode && b->mode != KV_MODE_BLOB)) {
@@ -367,7 +368,7 @@ static int merge_entries(struct merge_ctx *m, struct named *v, size_t n,
 	int error = 0;
 	for (size_t i = 0; i < n && !error;) {
 		const kv_tree_entry *e[3] = {NULL, NULL, NULL};
-		struct side s[3], r;
+		struct side s[3], r = {0, {{0}}};
 		size_t j = i, keep = m->path.size;
 		while (j < n && v[j].e->namelen == v[i].e->namelen &&
 		       !memcmp(v[j].e->name, v[i].e->name, v[i].e->namelen))
