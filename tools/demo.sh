@@ -114,6 +114,18 @@ run kvctl -b feature get config/theme
 say "What differs between main and feature (A added, D removed, M modified):"
 run kvctl diff main feature
 run kvctl show feature
+say "Meanwhile main moves on; merging brings feature in (three-way, per key):"
+run kvctl set users/42/lang C
+run kvctl merge feature -m "merge feature"
+run kvctl log --graph --oneline
+say "Counters add up when both sides change them (.kvattributes picks the strategy):"
+run kvctl set .kvattributes "visits merge=counter"
+run kvctl set visits 10
+run kvctl branch other
+run kvctl set visits 11
+run kvctl -b other set visits 15
+run kvctl merge other -m "merge other"
+run kvctl get visits
 say "Scripts can ask for JSON:"
 run kvctl --json get users/42/name
 say "Done. See docs/kvctl.md for every command, or kvctl --help."
