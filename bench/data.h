@@ -107,7 +107,9 @@ static inline uint64_t bench_pick(unsigned stream, uint64_t j, uint64_t n)
 }
 
 /* The W4 change sets: side 0 ("left") and side 1 ("right") each change
- * `changes` distinct keys, and the two sets never meet. */
+ * `changes` distinct keys, and the two sets never meet. Run r writes
+ * version 0x4c000000 + r (left) or 0x52000000 + r (right), so every run
+ * merges trees that are new to the store. */
 static inline uint64_t bench_merge_key(int side, uint64_t j, uint64_t changes,
                                        uint64_t n)
 {

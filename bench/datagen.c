@@ -86,7 +86,7 @@ static void gen_merge(uint64_t n, uint64_t changes, uint64_t runs,
 			printf("from %s\n", base);
 			for (uint64_t j = 0; j < changes; j++)
 				modify(bench_merge_key(side, j, changes, n),
-				       side ? 0x52000000 : 0x4c000000);
+				       (side ? 0x52000000 : 0x4c000000) + r);
 			putchar('\n');
 		}
 	}

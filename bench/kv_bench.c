@@ -212,7 +212,8 @@ static void merge_setup(const char *uri, uint64_t n, uint64_t changes,
 				        bench_merge_key(side, j, changes, n);
 				bench_key(key, i);
 				bench_value(value, i,
-				            side ? 0x52000000 : 0x4c000000);
+				            (side ? 0x52000000 : 0x4c000000) +
+				                    r);
 				check(kv_txn_set(txn, key, value,
 				                 BENCH_VALUE_LEN),
 				      "kv_txn_set");

@@ -1074,11 +1074,18 @@ class Bench:
                 argv = [kv, "get", store, n, z["gets"]]
             elif w == "W3":
                 argv = [kv, "commits", store, n, z["commits"], 0, "nosync"]
+            elif w == "W4":
+                _, _, text, _ = self.run([self.kvctl, "--store", store, "rev-parse",
+                                          "main"])
+                self.run_json([kv, "merge-setup", store, n, z["merge_changes"], 1,
+                               text.strip()])
+                argv = [self.kvctl, "--store", store, "merge", "r1", "--into", "l1",
+                        "--no-ff", "-m", "merge"]
             elif w == "W6":
                 self.run_json([kv, "history", store + "h", z["history"], z["fork"]])
                 argv = [kv, "log", store + "h"]
             else:
-                raise Failure("profiles exist for W1, W2, W3 and W6")
+                raise Failure("profiles exist for W1, W2, W3, W4 and W6")
         argv = [str(a) for a in argv]
         base = os.path.join(outdir, "%s-%s" % (w, tool))
         if tool == "perf":
@@ -1103,7 +1110,7 @@ class Bench:
                  if l.strip() and not l.startswith("#")]
         print("\n".join(lines[:45]))
         print("\nprofile of %s (%s): %s, full report %s" % (
-            w, " ".join(os.path.basename(a) for a in argv[:2]), data, base + ".txt"))
+            w, " ".join(os.path.basename(a) for a in argv[:4]), data, base + ".txt"))
 
     def cleanup(self):
         if self.args.keep:
