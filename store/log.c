@@ -8,53 +8,13 @@
  * shows a merge only if it is not the same as one of its parents).
  */
 #include "oidset.h"
+#include "pqueue.h"
 #include "store.h"
 
-struct heap {
-	kv_commit **items;
-	size_t n, cap;
-};
-
-static int later(const kv_commit *a, const kv_commit *b)
+static int later(const void *a, const void *b)
 {
-	return a->committer.time > b->committer.time;
-}
-
-static int heap_push(struct heap *h, kv_commit *c)
-{
-	size_t i;
-	if (h->n == h->cap) {
-		size_t cap = h->cap ? h->cap * 2 : 64;
-		kv_commit **p = kv__realloc(h->items, cap * sizeof(*p));
-		if (!p)
-			return KV_ENOMEM;
-		h->items = p;
-		h->cap = cap;
-	}
-	for (i = h->n++; i && later(c, h->items[(i - 1) / 2]); i = (i - 1) / 2)
-		h->items[i] = h->items[(i - 1) / 2];
-	h->items[i] = c;
-	return 0;
-}
-
-static kv_commit *heap_pop(struct heap *h)
-{
-	kv_commit *top = h->items[0], *last = h->items[--h->n];
-	size_t i = 0;
-	for (;;) {
-		size_t c = 2 * i + 1;
-		if (c >= h->n)
-			break;
-		if (c + 1 < h->n && later(h->items[c + 1], h->items[c]))
-			c++;
-		if (!later(h->items[c], last))
-			break;
-		h->items[i] = h->items[c];
-		i = c;
-	}
-	if (h->n)
-		h->items[i] = last;
-	return top;
+	return ((const kv_commit *)a)->committer.time >
+	       ((const kv_commit *)b)->committer.time;
 }
 
 /* The entry for `key` in tree `tree` (zero id and mode 0 if absent). */
@@ -91,7 +51,7 @@ static int touches_key(kv_store *s, const kv_commit *c, const char *key)
 	return 1;
 }
 
-static int push_commit(struct heap *h, kv_oidset *seen, kv_store *s,
+static int push_commit(kv_pqueue *h, kv_oidset *seen, kv_store *s,
                        const kv_oid *id)
 {
 	kv_commit *c;
@@ -100,7 +60,7 @@ static int push_commit(struct heap *h, kv_oidset *seen, kv_store *s,
 		return error;
 	if ((error = kv_commit_lookup(&c, s, id)) < 0)
 		return error;
-	if ((error = heap_push(h, c)) < 0)
+	if ((error = kv_pqueue_push(h, c)) < 0)
 		kv_commit_free(c);
 	return error;
 }
@@ -108,7 +68,7 @@ static int push_commit(struct heap *h, kv_oidset *seen, kv_store *s,
 int kv_log(kv_store *s, const kv_log_options *o, kv_commit_cb cb, void *payload)
 {
 	kv_log_options def;
-	struct heap h = {NULL, 0, 0};
+	kv_pqueue h = KV_PQUEUE_INIT(later);
 	kv_oidset seen = KV_OIDSET_INIT;
 	kv_oid start, tree;
 	size_t shown = 0;
@@ -124,7 +84,7 @@ int kv_log(kv_store *s, const kv_log_options *o, kv_commit_cb cb, void *payload)
 	    (error = push_commit(&h, &seen, s, &start)) < 0)
 		goto done;
 	while (h.n && (!o->limit || shown < o->limit)) {
-		kv_commit *c = heap_pop(&h);
+		kv_commit *c = kv_pqueue_pop(&h);
 		int show = 1;
 		size_t np = (o->flags & KV_LOG_FIRST_PARENT) && c->nparents
 		                    ? 1
@@ -145,8 +105,8 @@ int kv_log(kv_store *s, const kv_log_options *o, kv_commit_cb cb, void *payload)
 	}
 done:
 	while (h.n)
-		kv_commit_free(heap_pop(&h));
-	free(h.items);
+		kv_commit_free(kv_pqueue_pop(&h));
+	kv_pqueue_dispose(&h);
 	kv_oidset_dispose(&seen);
 	return error;
 }

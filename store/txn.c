@@ -384,6 +384,20 @@ static int pending_add(kv_txn *t, const kv_oid *id, const void *data,
 
 /* ---- staging ---- */
 
+/* Make `e` a value of `mode` and `id` (mode 0: removed), dropping any
+ * directory that stood there. */
+static void record_change(kv_txn *t, struct mentry *e, unsigned int mode,
+                          const kv_oid *id)
+{
+	node_free(t->s, e->child);
+	e->child = NULL;
+	e->mode = mode;
+	if (id)
+		e->id = *id;
+	e->changed = 1;
+	t->changes++;
+}
+
 /* Set the entry at `key` (validated) to mode/id. */
 static int stage_entry(kv_txn *t, const char *key, unsigned int mode,
                        const kv_oid *id)
@@ -406,12 +420,7 @@ static int stage_entry(kv_txn *t, const char *key, unsigned int mode,
 		return 0; /* already there: not a change */
 	if (!e && !(e = mod_add(t, n, step, strlen(step))))
 		return KV_ENOMEM;
-	node_free(t->s, e->child);
-	e->child = NULL;
-	e->mode = mode;
-	e->id = *id;
-	e->changed = 1;
-	t->changes++;
+	record_change(t, e, mode, id);
 	return 0;
 }
 
@@ -434,7 +443,7 @@ int kv_txn_set(kv_txn *t, const char *key, const void *value, size_t len)
 }
 
 /* Remove the entry at `key` (validated); KV_ENOTFOUND if absent. */
-static int stage_remove(kv_txn *t, const char *key, int must_exist)
+static int stage_remove(kv_txn *t, const char *key)
 {
 	struct mnode *n = t->root;
 	const char *step = key, *slash;
@@ -456,15 +465,9 @@ static int stage_remove(kv_txn *t, const char *key, int must_exist)
 		goto absent;
 	if (!e && !(e = mod_add(t, n, step, strlen(step))))
 		return KV_ENOMEM;
-	node_free(t->s, e->child);
-	e->child = NULL;
-	e->mode = 0;
-	e->changed = 1;
-	t->changes++;
+	record_change(t, e, 0, NULL);
 	return 0;
 absent:
-	if (!must_exist)
-		return 0;
 	return kv__error(KV_ENOTFOUND, "remove %s: no such key", key);
 }
 
@@ -475,7 +478,7 @@ int kv_txn_remove(kv_txn *t, const char *key)
 		return kv__error(KV_EINVALID, "transaction already committed");
 	if ((error = kv_key_validate(key)) < 0)
 		return error;
-	return stage_remove(t, key, 1);
+	return stage_remove(t, key);
 }
 
 size_t kv_txn_changes(const kv_txn *t)

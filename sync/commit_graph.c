@@ -9,6 +9,7 @@
  * every commit left in the queue is known to be below a common ancestor.
  */
 #include "merge.h"
+#include "pqueue.h"
 
 #define P1     1u
 #define P2     2u
@@ -190,61 +191,19 @@ int kv__graph_node(kv_graph_node **out, kv_graph *g, const kv_oid *id)
 	return error;
 }
 
-/* ---- a max-heap of nodes by generation, then time ---- */
-
-struct queue {
-	kv_graph_node **items;
-	size_t n, cap;
-};
-
-static int above(const kv_graph_node *a, const kv_graph_node *b)
+/* Queue order: higher generation first, then later time. */
+static int above(const void *x, const void *y)
 {
+	const kv_graph_node *a = x, *b = y;
 	if (a->generation != b->generation)
 		return a->generation > b->generation;
 	return a->time > b->time;
 }
 
-static int queue_push(struct queue *q, kv_graph_node *x)
-{
-	size_t i;
-	if (q->n == q->cap) {
-		size_t cap = q->cap ? q->cap * 2 : 64;
-		kv_graph_node **p = kv__realloc(q->items, cap * sizeof(*p));
-		if (!p)
-			return KV_ENOMEM;
-		q->items = p;
-		q->cap = cap;
-	}
-	for (i = q->n++; i && above(x, q->items[(i - 1) / 2]); i = (i - 1) / 2)
-		q->items[i] = q->items[(i - 1) / 2];
-	q->items[i] = x;
-	return 0;
-}
-
-static kv_graph_node *queue_pop(struct queue *q)
-{
-	kv_graph_node *top = q->items[0], *last = q->items[--q->n];
-	size_t i = 0;
-	for (;;) {
-		size_t c = 2 * i + 1;
-		if (c >= q->n)
-			break;
-		if (c + 1 < q->n && above(q->items[c + 1], q->items[c]))
-			c++;
-		if (!above(q->items[c], last))
-			break;
-		q->items[i] = q->items[c];
-		i = c;
-	}
-	if (q->n)
-		q->items[i] = last;
-	return top;
-}
-
-static int all_stale(const struct queue *q)
+static int all_stale(const kv_pqueue *q)
 {
 	for (size_t i = 0; i < q->n; i++)
-		if (!(q->items[i]->flags & STALE))
+		if (!(((kv_graph_node *)q->items[i])->flags & STALE))
 			return 0;
 	return 1;
 }
@@ -261,15 +220,16 @@ static void clear_flags(kv_graph *g)
 static int paint(kv_graph *g, kv_graph_node *a, kv_graph_node *b,
                  kv_graph_node ***res, size_t *nres)
 {
-	struct queue q = {NULL, 0, 0};
+	kv_pqueue q = KV_PQUEUE_INIT(above);
 	int error;
 
 	a->flags |= P1;
 	b->flags |= P2;
-	if ((error = queue_push(&q, a)) < 0 || (error = queue_push(&q, b)) < 0)
+	if ((error = kv_pqueue_push(&q, a)) < 0 ||
+	    (error = kv_pqueue_push(&q, b)) < 0)
 		goto done;
 	while (q.n && !all_stale(&q)) {
-		kv_graph_node *c = queue_pop(&q);
+		kv_graph_node *c = kv_pqueue_pop(&q);
 		unsigned int flags = c->flags & (P1 | P2 | STALE);
 		if (flags == (P1 | P2)) {
 			if (!(c->flags & RESULT)) {
@@ -292,12 +252,12 @@ static int paint(kv_graph *g, kv_graph_node *a, kv_graph_node *b,
 			if ((p->flags & flags) == flags)
 				continue;
 			p->flags |= flags;
-			if ((error = queue_push(&q, p)) < 0)
+			if ((error = kv_pqueue_push(&q, p)) < 0)
 				goto done;
 		}
 	}
 done:
-	free(q.items);
+	kv_pqueue_dispose(&q);
 	return error;
 }
 
@@ -305,15 +265,15 @@ done:
  * the generation of `anc`. */
 static int is_ancestor(kv_graph *g, kv_graph_node *anc, kv_graph_node *desc)
 {
-	struct queue q = {NULL, 0, 0};
+	kv_pqueue q = KV_PQUEUE_INIT(above);
 	int found = 0, error;
 
 	clear_flags(g);
-	if ((error = queue_push(&q, desc)) < 0)
+	if ((error = kv_pqueue_push(&q, desc)) < 0)
 		return error;
 	desc->flags = P1;
 	while (q.n && !found) {
-		kv_graph_node *c = queue_pop(&q);
+		kv_graph_node *c = kv_pqueue_pop(&q);
 		if (c == anc) {
 			found = 1;
 			break;
@@ -327,13 +287,13 @@ static int is_ancestor(kv_graph *g, kv_graph_node *anc, kv_graph_node *desc)
 			if (p->flags & P1)
 				continue;
 			p->flags |= P1;
-			if ((error = queue_push(&q, p)) < 0)
+			if ((error = kv_pqueue_push(&q, p)) < 0)
 				goto done;
 		}
 	}
 	error = found;
 done:
-	free(q.items);
+	kv_pqueue_dispose(&q);
 	return error;
 }
 

@@ -62,18 +62,25 @@ static int virtual_base(kv_oid *out, kv_graph *g, kv_store *s,
 	return 0;
 }
 
-static void batch_rollback(kv_store *s, int *in_batch)
+/*
+ * Run `attempt` inside the backend's write batch, committing the batch if
+ * it returns 0 and rolling it back otherwise; again while it returns
+ * KV_EMODIFIED (a ref moved under a backend whose batch does not lock),
+ * at most MAX_ATTEMPTS times.
+ */
+static int in_batch_retrying(kv_store *s, int (*attempt)(void *), void *ctx)
 {
-	if (*in_batch && s->be->rollback)
-		s->be->rollback(s->be);
-	*in_batch = 0;
-}
-
-static int batch_begin(kv_store *s, int *in_batch)
-{
-	int error = 0;
-	if (s->be->begin && (error = s->be->begin(s->be)) == 0)
-		*in_batch = 1;
+	int error = KV_EMODIFIED;
+	for (int i = 0; i < MAX_ATTEMPTS && error == KV_EMODIFIED; i++) {
+		int batch = s->be->begin != NULL;
+		if (batch && (error = s->be->begin(s->be)) < 0)
+			break;
+		error = attempt(ctx);
+		if (batch && error == 0)
+			error = s->be->commit(s->be);
+		else if (batch)
+			s->be->rollback(s->be);
+	}
 	return error;
 }
 
@@ -115,6 +122,7 @@ struct merge_job {
 	kv_oid theirs;
 	const kv_merge_options *o;
 	kv_merge_result *res;
+	kv_graph *graph;
 };
 
 /* One attempt inside the batch: 0, KV_NOCHANGE, KV_ECONFLICT, errors
@@ -184,13 +192,28 @@ static int merge_once(struct merge_job *j, kv_graph *g)
 	return error;
 }
 
+/* One merge attempt with a fresh result and commit graph. */
+static int merge_attempt(void *ctx)
+{
+	struct merge_job *j = ctx;
+	int error;
+
+	kv_merge_result_free(j->res);
+	kv__graph_free(j->graph);
+	j->graph = NULL;
+	if (!(j->res = kv__merge_result_new()))
+		return KV_ENOMEM;
+	if ((error = kv__graph_new(&j->graph, j->s)) < 0)
+		return error;
+	return merge_once(j, j->graph);
+}
+
 int kv_merge(kv_merge_result **out, kv_store *s, const char *into,
              const char *rev, const kv_merge_options *o)
 {
 	struct merge_job j;
 	kv_buf ref = KV_BUF_INIT;
-	kv_graph *g = NULL;
-	int error, in_batch = 0;
+	int error;
 
 	memset(&j, 0, sizeof(j));
 	if (out)
@@ -212,29 +235,9 @@ int kv_merge(kv_merge_result **out, kv_store *s, const char *into,
 	j.o = o;
 	if ((error = kv_revparse(&j.theirs, s, rev)) < 0)
 		goto done;
-	for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-		kv_merge_result_free(j.res);
-		kv__graph_free(g);
-		g = NULL;
-		if (!(j.res = kv__merge_result_new())) {
-			error = KV_ENOMEM;
-			break;
-		}
-		if ((error = kv__graph_new(&g, s)) < 0 ||
-		    (error = batch_begin(s, &in_batch)) < 0)
-			break;
-		error = merge_once(&j, g);
-		if (error == 0 && in_batch) {
-			in_batch = 0;
-			error = s->be->commit(s->be);
-		}
-		batch_rollback(s, &in_batch);
-		if (error != KV_EMODIFIED)
-			break;
-	}
+	error = in_batch_retrying(s, merge_attempt, &j);
 done:
-	batch_rollback(s, &in_batch);
-	kv__graph_free(g);
+	kv__graph_free(j.graph);
 	kv_buf_dispose(&ref);
 	if (out)
 		*out = j.res;
@@ -252,6 +255,7 @@ struct revert_job {
 	kv_oid target_tree, parent_tree;
 	char *message;
 	const kv_commit_options *o;
+	kv_oid out;
 };
 
 static int revert_once(kv_oid *out, struct revert_job *j)
@@ -302,14 +306,19 @@ static int revert_message(char **out, kv_store *s, const kv_oid *id)
 	return error;
 }
 
+static int revert_attempt(void *ctx)
+{
+	struct revert_job *j = ctx;
+	return revert_once(&j->out, j);
+}
+
 int kv_revert(kv_oid *commit_out, kv_store *s, const char *branch,
               const char *rev, const kv_commit_options *o)
 {
 	struct revert_job j;
 	kv_buf ref = KV_BUF_INIT;
 	kv_commit *c = NULL;
-	kv_oid out;
-	int error, in_batch = 0;
+	int error;
 
 	memset(&j, 0, sizeof(j));
 	if ((error = kv__branch_ref(&ref, branch)) < 0)
@@ -326,20 +335,9 @@ int kv_revert(kv_oid *commit_out, kv_store *s, const char *branch,
 	     (error = tree_of(&j.parent_tree, s, &c->parents[0])) < 0) ||
 	    (error = revert_message(&j.message, s, &j.target)) < 0)
 		goto done;
-	for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-		if ((error = batch_begin(s, &in_batch)) < 0)
-			break;
-		error = revert_once(&out, &j);
-		if (error == 0 && in_batch) {
-			in_batch = 0;
-			error = s->be->commit(s->be);
-		}
-		batch_rollback(s, &in_batch);
-		if (error != KV_EMODIFIED)
-			break;
-	}
+	error = in_batch_retrying(s, revert_attempt, &j);
 	if ((error == 0 || error == KV_NOCHANGE) && commit_out)
-		*commit_out = out;
+		*commit_out = j.out;
 done:
 	kv_commit_free(c);
 	free(j.message);

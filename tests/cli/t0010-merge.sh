@@ -208,8 +208,8 @@ test_expect_success 'conflict: exit 3, one line per key, nothing changed' '
 	cat >want <<-EOF &&
 	CONFLICT (value/directory): dir [default] a value on one side, a directory on the other
 	CONFLICT (content): k1 [default] both sides changed the value
-	CONFLICT (modify/delete): k2 [default] both sides changed the value
-	CONFLICT (add/add): new [default] both sides changed the value
+	CONFLICT (modify/delete): k2 [default] one side changed the value, the other removed it
+	CONFLICT (add/add): new [default] both sides added different values
 	EOF
 	test_cmp want out &&
 	grep "^kvctl: merge conflict in 4 keys" err &&
