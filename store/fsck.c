@@ -173,10 +173,40 @@ static int check_ref(struct fsck *f, const char *ref, const kv_oid *head)
 	return error;
 }
 
+/* Follow annotated tags (as git writes them) to the object they name;
+ * a tag without a well-formed "object" line is a problem (1). */
+static int peel_tags(struct fsck *f, const char *ref, kv_oid *id)
+{
+	const char *problem = "tags nested too deep";
+	int error;
+
+	for (int depth = 0; depth < 16; depth++) {
+		kv_otype type;
+		if (kv__odb_read(&f->buf, &type, f->s, id, KV_OBJ_ANY) < 0 ||
+		    type != KV_OBJ_TAG) {
+			kv_error_clear(); /* check_ref reports it */
+			return 0;
+		}
+		kv_oidset_add(&f->reached, id);
+		if (f->buf.size < 48 || memcmp(f->buf.ptr, "object ", 7) ||
+		    f->buf.ptr[47] != '\n' ||
+		    kv__oid_fromhexn(id, f->buf.ptr + 7, KV_OID_HEXSZ) < 0) {
+			problem = "tag without an object line";
+			break;
+		}
+	}
+	error = report(f, id, ref, problem);
+	return error < 0 ? error : 1;
+}
+
 static int ref_cb(const char *name, const kv_oid *id, void *payload)
 {
 	struct fsck *f = payload;
-	return check_ref(f, name, id) < 0;
+	kv_oid target = *id;
+	int error = peel_tags(f, name, &target);
+	if (error)
+		return error < 0;
+	return check_ref(f, name, &target) < 0;
 }
 
 int kv_fsck(size_t *problems, kv_store *s, kv_fsck_cb cb, void *payload)

@@ -49,10 +49,17 @@ int kv_get(kv_buf *out, kv_store *s, const char *rev, const char *key)
 	if (error == KV_ENOTFOUND ||
 	    (!error && (mode == KV_MODE_TREE || mode == KV_MODE_GITLINK)))
 		return kv__error(KV_ENOTFOUND, "key %s not found%s", key,
-		                 error ? "" : " (it is a directory)");
+		                 error ? ""
+		                 : mode == KV_MODE_GITLINK
+		                         ? " (it is a submodule)"
+		                         : " (it is a directory)");
 	if (error < 0)
 		return error;
-	return kv__odb_read(out, NULL, s, &id, KV_OBJ_BLOB);
+	error = kv__odb_read(out, NULL, s, &id, KV_OBJ_BLOB);
+	if (error == KV_ENOTFOUND) /* its tree names it */
+		return kv__error(KV_ECORRUPT, "key %s: value %s is missing",
+		                 key, kv__oid_hex(&id));
+	return error;
 }
 
 /* The tree at directory `prefix` of `rev`. */

@@ -260,10 +260,21 @@ static int revparse(kv_oid *out, int *want_tree, kv_store *s, const char *rev)
 	while (steps < end && *steps != '~' && *steps != '^')
 		steps++;
 	error = resolve_name(out, s, rev, (size_t)(steps - rev));
-	if (error == 0 &&
-	    (error = kv__odb_read(&s->scratch, &type, s, out, KV_OBJ_ANY)) ==
-	            0 &&
-	    type != KV_OBJ_COMMIT) {
+	if (error == 0)
+		error = kv__odb_read(&s->scratch, &type, s, out, KV_OBJ_ANY);
+	/* An annotated tag (git tag -a) names the object on its first
+	 * line, "object <hex>". */
+	for (int depth = 0; error == 0 && type == KV_OBJ_TAG; depth++) {
+		if (depth == 16 || s->scratch.size < 48 ||
+		    memcmp(s->scratch.ptr, "object ", 7) ||
+		    s->scratch.ptr[47] != '\n' ||
+		    kv__oid_fromhexn(out, s->scratch.ptr + 7, KV_OID_HEXSZ) < 0)
+			return kv__error(KV_ECORRUPT,
+			                 "revision '%s': malformed tag %s", rev,
+			                 kv__oid_hex(out));
+		error = kv__odb_read(&s->scratch, &type, s, out, KV_OBJ_ANY);
+	}
+	if (error == 0 && type != KV_OBJ_COMMIT) {
 		if (type == KV_OBJ_TREE && *want_tree && steps == end)
 			return 0;
 		return kv__error(KV_EINVALID,

@@ -124,7 +124,12 @@ static int load(kv_tree **out, kv_store *s, const kv_oid *id)
 	int error;
 	if (kv_oid_is_zero(id) || kv__oid_eq(id, &kv__empty_tree_id))
 		return kv_tree__parse(out, &kv__empty_tree_id, "", 0);
-	if ((error = kv__odb_read(&s->scratch, NULL, s, id, KV_OBJ_TREE)) < 0)
+	error = kv__odb_read(&s->scratch, NULL, s, id, KV_OBJ_TREE);
+	if (error == KV_ENOTFOUND) /* a commit or tree names it */
+		return kv__error(KV_ECORRUPT,
+		                 "tree %s is missing from the store",
+		                 kv__oid_hex(id));
+	if (error < 0)
 		return error;
 	return kv_tree__parse(out, id, s->scratch.ptr, s->scratch.size);
 }
