@@ -17,13 +17,16 @@
 
 #include "cli.h"
 
+/* clone (cmd_clone.c), declared here until cli.h lists it. */
+extern const cli_command cli_cmd_clone;
+
 /* The commands, in the order `kvctl --help` shows them. */
 static const cli_command *const commands[] = {
         &cli_cmd_init, &cli_cmd_get,   &cli_cmd_set,        &cli_cmd_rm,
         &cli_cmd_ls,   &cli_cmd_tree,  &cli_cmd_batch,      &cli_cmd_log,
         &cli_cmd_show, &cli_cmd_diff,  &cli_cmd_rev_parse,  &cli_cmd_branch,
         &cli_cmd_tag,  &cli_cmd_merge, &cli_cmd_merge_base, &cli_cmd_revert,
-        &cli_cmd_fsck, &cli_cmd_stats};
+        &cli_cmd_fsck, &cli_cmd_stats, &cli_cmd_clone};
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -781,6 +781,44 @@ typedef struct {
 /** Count objects and refs (reads every object header: O(store)). */
 KV_EXTERN(int) kv_store_stats(kv_stats *out, kv_store *store);
 
+/** How far kv_store_copy() has got (borrowed; valid during the callback). */
+typedef struct {
+	uint64_t objects;  /**< objects written to the destination so far */
+	uint64_t bytes;    /**< their payload bytes */
+	uint64_t present;  /**< objects found already in the destination
+			        (nothing below them is read) */
+	size_t refs;       /**< refs written (at the end) */
+	size_t refs_total; /**< refs of the source */
+	int done;          /**< 1 on the last call, after the copy is
+			        committed */
+} kv_copy_progress;
+
+/** Called every few thousand objects and once at the end; return non-zero
+ * to stop (the copy then returns KV_EUSER and writes nothing). */
+typedef int (*kv_copy_cb)(const kv_copy_progress *progress, void *payload);
+
+/**
+ * Copy every ref of `src` (branches, tags, any refs/...) and every object
+ * they reach into `dst`, of any backend: the same objects under the same
+ * ids, so commit ids are equal in both stores afterwards. An object that
+ * `dst` already has is skipped without reading it or anything below it.
+ * Refs of `dst` with the same names are replaced; its other refs stay.
+ * Submodule entries (mode 160000) are copied as entries; the commits they
+ * name belong to another repository and are not followed.
+ *
+ * The copy is one write batch of `dst` (objects first, then the refs), so
+ * on failure nothing is written. Every object read from `src` is checked
+ * as kv_get() checks it, so a corrupt or hostile source stops the copy.
+ *
+ * @param cb progress callback, or NULL
+ * @return 0; KV_EUSER if `cb` stopped it; KV_ECORRUPT if an object of
+ *         `src` is missing, corrupt or malformed (the message names it and
+ *         the ref it was reached from); KV_ELOCKED, KV_EFULL, KV_EIO or
+ *         KV_ERROR from `dst`
+ */
+KV_EXTERN(int) kv_store_copy(kv_store *dst, kv_store *src, kv_copy_cb cb,
+			     void *payload);
+
 #ifdef __cplusplus
 }
 #endif
