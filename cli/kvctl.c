@@ -17,8 +17,9 @@
 
 #include "cli.h"
 
-/* clone (cmd_clone.c), declared here until cli.h lists it. */
-extern const cli_command cli_cmd_clone;
+/* clone and gc (cmd_clone.c, cmd_gc.c), declared here until cli.h lists
+ * them. */
+extern const cli_command cli_cmd_clone, cli_cmd_gc;
 
 /* The commands, in the order `kvctl --help` shows them. */
 static const cli_command *const commands[] = {
@@ -26,7 +27,7 @@ static const cli_command *const commands[] = {
         &cli_cmd_ls,   &cli_cmd_tree,  &cli_cmd_batch,      &cli_cmd_log,
         &cli_cmd_show, &cli_cmd_diff,  &cli_cmd_rev_parse,  &cli_cmd_branch,
         &cli_cmd_tag,  &cli_cmd_merge, &cli_cmd_merge_base, &cli_cmd_revert,
-        &cli_cmd_fsck, &cli_cmd_stats, &cli_cmd_clone};
+        &cli_cmd_fsck, &cli_cmd_stats, &cli_cmd_clone, &cli_cmd_gc};
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

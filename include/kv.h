@@ -819,6 +819,28 @@ typedef int (*kv_copy_cb)(const kv_copy_progress *progress, void *payload);
 KV_EXTERN(int) kv_store_copy(kv_store *dst, kv_store *src, kv_copy_cb cb,
 			     void *payload);
 
+/** Sizes before and after kv_store_gc(). */
+typedef struct {
+	uint64_t bytes_before; /**< size of the store on disk before */
+	uint64_t bytes_after;  /**< and after */
+} kv_gc_result;
+
+/**
+ * Compact the store on disk, without losing any object a ref reaches;
+ * other processes may read and write the store meanwhile.
+ *
+ * git: every object the refs reach goes into one new pack (with deltas),
+ * then each loose object and old pack that the new pack makes redundant is
+ * removed and the refs are packed: git sees the repository as after
+ * `git gc`, except that nothing is pruned (an object no ref reaches stays
+ * where it is). Other backends: as they implement it.
+ *
+ * @param[out] out sizes before and after (may be NULL)
+ * @return 0; KV_ENOTSUPPORTED if the backend cannot compact; KV_EINVALID
+ *         for a store opened read-only; KV_ELOCKED; KV_EIO; KV_ERROR
+ */
+KV_EXTERN(int) kv_store_gc(kv_gc_result *out, kv_store *store);
+
 #ifdef __cplusplus
 }
 #endif

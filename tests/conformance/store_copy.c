@@ -1,4 +1,5 @@
-/* Store conformance: kv_store_copy() into every backend. */
+/* Store conformance: kv_store_copy() into, and kv_store_gc() of, every
+ * backend. */
 #include "store.h"
 #include "test.h"
 
@@ -153,4 +154,29 @@ void test_conformance_copy__missing_source_object_fails_cleanly(void)
 	assert_int_equal(KV_ENOTFOUND,
 	                 kv_ref_read(&id, dst, "refs/heads/main"));
 	assert_int_equal(0, dst->be->exists(dst->be, &commit));
+}
+
+void test_conformance_copy__gc_keeps_everything(void)
+{
+	kv_gc_result r;
+	size_t problems = 1;
+	int error;
+
+	assert_ok(kv_store_copy(dst, src, NULL, NULL));
+	set(dst, NULL, "after", "copy");
+	error = kv_store_gc(&r, dst);
+	if (error == KV_ENOTSUPPORTED)
+		return; /* this backend cannot compact */
+	assert_ok(error);
+	assert_true(r.bytes_before > 0 && r.bytes_after > 0);
+	same_rev("side");
+	same_rev("t");
+	assert_ok(kv_get(&buf, dst, NULL, "after"));
+	assert_ok(kv_get(&buf, dst, "side", "s"));
+	assert_ok(kv_fsck(&problems, dst, NULL, NULL));
+	assert_int_equal(0, problems);
+	set(dst, NULL, "after/gc", "more");
+	assert_ok(kv_get(&buf, dst, NULL, "after/gc"));
+	assert_ok(kv_store_gc(&r, dst)); /* twice is fine */
+	assert_ok(kv_get(&buf, dst, NULL, "a/b"));
 }
