@@ -1089,13 +1089,21 @@ class Bench:
         argv = [str(a) for a in argv]
         base = os.path.join(outdir, "%s-%s" % (w, tool))
         if tool == "perf":
+            # DWARF unwinding: the system libraries have no frame pointers,
+            # so -g alone loses every caller inside libc and liblmdb.
             data = base + ".data"
-            cmd = ["perf", "record", "-o", data, "-F", "999", "-g", "--"] + argv
+            cmd = ["perf", "record", "-o", data, "-F", "499",
+                   "--call-graph", "dwarf,16384", "--"] + argv
             self.run(cmd)
-            report = subprocess.run(["perf", "report", "-i", data, "--stdio",
-                                     "--no-children", "--percent-limit", "0.5",
-                                     "-g", "none", "--sort", "dso,symbol"],
-                                    capture_output=True, text=True, env=self.env).stdout
+            report = ""
+            for title, mode in (("inclusive (with callees)", "--children"),
+                                ("self", "--no-children")):
+                out = subprocess.run(["perf", "report", "-i", data, "--stdio", mode,
+                                      "--percent-limit", "1.5", "-g", "none",
+                                      "--sort", "symbol"],
+                                     capture_output=True, text=True,
+                                     env=self.env).stdout
+                report += "== %s\n%s\n" % (title, out)
         elif tool == "callgrind":
             data = base + ".out"
             self.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + data]
