@@ -46,7 +46,10 @@ typedef int (*kv_object_cb)(const kv_oid *id, kv_otype type, size_t size,
 /** Cached facts about a commit (see commit_info). */
 typedef struct {
 	uint64_t generation; /**< 1 + max generation of the parents; 1 for a
-				  root commit */
+				  root commit; 0 if unknown (a parent was not
+				  cached when the commit was written, as when
+				  a fetched pack lists children first): the
+				  core then computes it from the parents */
 	int64_t time;        /**< committer time */
 	kv_oid tree;         /**< the root tree */
 	size_t nparents;     /**< number of parents */

@@ -44,7 +44,53 @@ int kv_ref_cas(kv_store *s, const char *name, const kv_oid *new_id,
 		return error;
 	if (new_id && (error = check_commit(s, new_id)) < 0)
 		return error;
+	if (new_id && !expected && (error = kv__ref_check_new(s, name)) < 0)
+		return error;
 	return s->be->ref_update(s->be, name, new_id, expected, 0);
+}
+
+/* Remember the first ref found (names are borrowed: copy it). */
+static int df_cb(const char *name, const kv_oid *id, void *payload)
+{
+	KV_UNUSED(id);
+	kv_buf_set(payload, name, strlen(name));
+	return 1;
+}
+
+/*
+ * git cannot hold "refs/heads/a" and "refs/heads/a/x" together (one would
+ * be a file, the other a folder), so no backend may: a store must stay
+ * copyable into a git repository. Checked before creating `name`.
+ */
+int kv__ref_check_new(kv_store *s, const char *name)
+{
+	kv_buf prefix = KV_BUF_INIT, below = KV_BUF_INIT;
+	const char *p;
+	kv_oid id;
+	int error;
+
+	if ((error = kv_buf_printf(&prefix, "%s/", name)) < 0)
+		return error;
+	error = s->be->ref_foreach(s->be, prefix.ptr, df_cb, &below);
+	if (error == KV_EUSER && below.size)
+		error = kv__error(
+		        KV_EEXISTS,
+		        "cannot create ref %s: ref %s exists below it", name,
+		        below.ptr);
+	for (p = strchr(name + 5, '/'); !error && p; p = strchr(p + 1, '/')) {
+		prefix.size = 0;
+		if ((error = kv_buf_put(&prefix, name, (size_t)(p - name))) < 0)
+			break;
+		if (s->be->ref_read(&id, s->be, prefix.ptr) == 0)
+			error = kv__error(KV_EEXISTS,
+			                  "cannot create ref %s: ref %s exists",
+			                  name, prefix.ptr);
+	}
+	if (!error)
+		kv_error_clear();
+	kv_buf_dispose(&prefix);
+	kv_buf_dispose(&below);
+	return error;
 }
 
 static int create_ref(kv_store *s, const char *kind, const char *name,
@@ -60,8 +106,10 @@ static int create_ref(kv_store *s, const char *kind, const char *name,
 		return error;
 	if ((error = kv_buf_printf(&ref, "refs/%s/%s", kind, name)) < 0)
 		return error;
-	error = s->be->ref_update(s->be, ref.ptr, &id, NULL,
-	                          force ? KV_REF_FORCE : 0);
+	error = kv__ref_check_new(s, ref.ptr);
+	if (!error)
+		error = s->be->ref_update(s->be, ref.ptr, &id, NULL,
+		                          force ? KV_REF_FORCE : 0);
 	if (error == KV_EMODIFIED)
 		error = kv__error(KV_EEXISTS, "%s %s already exists",
 		                  !strcmp(kind, "heads") ? "branch" : "tag",

@@ -54,6 +54,10 @@ int kv__rev_commit(kv_oid *commit_out, kv_oid *tree_out, kv_store *s,
 /** The tree of commit `id` (via the commit-graph cache when present). */
 int kv__commit_tree(kv_oid *tree_out, kv_store *s, const kv_oid *id);
 
+/** KV_EEXISTS if ref `name` cannot be created because a ref exists below
+ * it ("name/...") or at one of its prefixes (git's file/folder rule). */
+int kv__ref_check_new(kv_store *s, const char *name);
+
 /** Full ref name of branch `name`: "refs/heads/<name>", validated. */
 int kv__branch_ref(kv_buf *out, const char *name);
 

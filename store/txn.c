@@ -799,6 +799,8 @@ static int try_commit(kv_oid *out, kv_txn *t, const kv_signature *author,
 			memset(out, 0, sizeof(*out));
 		return KV_NOCHANGE;
 	}
+	if (!exists && (error = kv__ref_check_new(t->s, t->ref)) < 0)
+		return error;
 	if ((error = kv_commit__encode(&t->enc, &tree, &head, exists ? 1 : 0,
 	                               author, committer, message)) < 0 ||
 	    (error = kv__odb_write(&commit, t->s, KV_OBJ_COMMIT, t->enc.ptr,

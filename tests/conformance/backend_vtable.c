@@ -23,6 +23,10 @@ static kv_backend *backend_new(const char *name)
 		kv_lmdb_options o = {1, KV_OPEN_CREATE | KV_OPEN_NOSYNC, 0};
 		snprintf(path, sizeof(path), "%s/backend", test_tmpdir());
 		assert_ok(kv_backend_lmdb_new(&out, path, &o));
+	} else if (!strcmp(name, "git")) {
+		kv_git_options o = {1, KV_OPEN_CREATE, 0};
+		snprintf(path, sizeof(path), "%s/backend.git", test_tmpdir());
+		assert_ok(kv_backend_git_new(&out, path, &o));
 	} else {
 		test__fail(__FILE__, __LINE__, "no backend named %s", name);
 	}
@@ -210,8 +214,10 @@ static int collect_ref(const char *name, const kv_oid *id, void *payload)
 
 void test_conformance_backend__ref_foreach_prefix_and_order(void)
 {
+	/* (No "refs/heads/a" beside "refs/heads/a/x": git cannot hold both,
+	 * and the store refuses them on every backend.) */
 	static const char *refs[] = {"refs/tags/v1",        "refs/heads/b",
-	                             "refs/heads/a/x",      "refs/heads/a",
+	                             "refs/heads/a-x",      "refs/heads/a",
 	                             "refs/remotes/o/main", "refs/headsx"};
 	static struct seen s;
 	kv_oid a = put(KV_OBJ_BLOB, "a", 1);
@@ -223,7 +229,7 @@ void test_conformance_backend__ref_foreach_prefix_and_order(void)
 	assert_ok(be->ref_foreach(be, "refs/heads/", collect_ref, &s));
 	assert_int_equal(3, s.n);
 	assert_str_equal("refs/heads/a", s.names[0]);
-	assert_str_equal("refs/heads/a/x", s.names[1]);
+	assert_str_equal("refs/heads/a-x", s.names[1]);
 	assert_str_equal("refs/heads/b", s.names[2]);
 
 	memset(&s, 0, sizeof(s));

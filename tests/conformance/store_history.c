@@ -234,3 +234,16 @@ void test_conformance_history__corrupt_object_is_reported(void)
 	assert_true(strstr(col.keys[0], "corrupt") != NULL);
 	kv_buf_dispose(&buf);
 }
+
+void test_conformance_history__refs_follow_gits_file_folder_rule(void)
+{
+	assert_ok(kv_branch_create(s, "team/a", NULL, 0));
+	assert_int_equal(KV_EEXISTS, kv_branch_create(s, "team", NULL, 0));
+	assert_error_contains("refs/heads/team/a exists below it");
+	assert_int_equal(KV_EEXISTS, kv_branch_create(s, "team/a/b", NULL, 0));
+	assert_int_equal(KV_EEXISTS,
+	                 kv_set(NULL, s, "team/a/c", "k", "v", 1, NULL));
+	assert_int_equal(KV_EEXISTS,
+	                 kv_ref_cas(s, "refs/heads/main/x", &c[0], NULL));
+	assert_ok(kv_branch_create(s, "team-b", NULL, 0));
+}
