@@ -1193,9 +1193,23 @@ static int gb_gc(kv_backend *be)
 		goto done;
 	for (int fan = 0; fan < 256; fan++)
 		gc_loose_dir(&st, fan);
-	if ((error = git_repository_refdb(&refdb, g->repo)) < 0 ||
-	    (error = git_refdb_compress(refdb)) < 0)
+	if ((error = git_repository_refdb(&refdb, g->repo)) < 0) {
+		error = gb_fail(error, "gc: opening the refs");
+		goto done;
+	}
+	/* A writer holding a ref's lock makes libgit2 give up packing refs;
+	 * try again a few times, then leave the refs loose this time (git's
+	 * pack-refs skips such refs too; nothing depends on packing them). */
+	for (int tries = 0;
+	     (error = git_refdb_compress(refdb)) == GIT_ELOCKED && tries < 10;
+	     tries++)
+		sleep_ms(50);
+	if (error == GIT_ELOCKED) {
+		git_error_clear();
+		error = 0;
+	} else if (error < 0) {
 		error = gb_fail(error, "gc: packing refs");
+	}
 	git_refdb_free(refdb);
 	if (error == 0)
 		error = reopen(g); /* forget the packs removed */
@@ -1276,12 +1290,32 @@ static int reopen(git_backend *g)
 	return error;
 }
 
-/* Create a bare repository at `path`, HEAD on refs/heads/main. */
+/* 1 if `path` is a folder with something in it. */
+static int nonempty_dir(const char *path)
+{
+	struct dirent *d;
+	DIR *dp = opendir(path);
+	int found = 0;
+
+	if (!dp)
+		return 0;
+	while (!found && (d = readdir(dp)))
+		found = strcmp(d->d_name, ".") && strcmp(d->d_name, "..");
+	closedir(dp);
+	return found;
+}
+
+/* Create a bare repository at `path`, HEAD on refs/heads/main; a folder
+ * that holds something else (an lmdb store, say) is left alone. */
 static int create_repo(const char *path)
 {
 	git_repository_init_options o;
 	git_repository *repo = NULL;
 	int error;
+
+	if (nonempty_dir(path))
+		return kv__error(KV_EEXISTS,
+		                 "%s exists and is not a git repository", path);
 
 	git_repository_init_options_init(&o,
 	                                 GIT_REPOSITORY_INIT_OPTIONS_VERSION);

@@ -119,4 +119,12 @@ test_expect_success 'kvctl fsck and stats agree with git' '
 	test_cmp n-git n-kv
 '
 
+test_expect_success 'init --backend git refuses a folder holding something else' '
+	kvctl init l >/dev/null && ls l/.kv >before &&
+	test_expect_code 4 kvctl init --backend git l 2>err &&
+	grep "not a git repository" err && ls l/.kv >after &&
+	test_cmp before after &&
+	test_expect_code 4 kvctl init --backend git s 2>err
+'
+
 test_done
