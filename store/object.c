@@ -190,29 +190,34 @@ void kv_tree__free(kv_tree *t)
 	free(t);
 }
 
-/* Binary search for `name` as a file (dir = 0) or a directory. */
-static long find_as(const kv_tree *t, const char *name, size_t len, int dir)
+/*
+ * One binary search for the first entry not below `name` as a file; the
+ * entry is then there, or (a directory sorts as "name/") a few entries
+ * later, past names that extend `name` with a character below '/'
+ * ("name-x", "name.x").
+ */
+long kv_tree__find(const kv_tree *t, const char *name, size_t len)
 {
 	size_t lo = 0, hi = t->nentries;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 		const kv_tree_entry *e = &t->entries[mid];
-		int c = kv__entry_cmp(e->name, e->namelen,
-		                      kv__mode_is_dir(e->mode), name, len, dir);
-		if (!c)
-			return (long)mid;
-		if (c < 0)
+		if (kv__entry_cmp(e->name, e->namelen, kv__mode_is_dir(e->mode),
+		                  name, len, 0) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
+	for (; lo < t->nentries; lo++) {
+		const kv_tree_entry *e = &t->entries[lo];
+		if (e->namelen < len || memcmp(e->name, name, len))
+			break;
+		if (e->namelen == len)
+			return (long)lo;
+		if ((unsigned char)e->name[len] >= '/')
+			break;
+	}
 	return -1;
-}
-
-long kv_tree__find(const kv_tree *t, const char *name, size_t len)
-{
-	long i = find_as(t, name, len, 1);
-	return i >= 0 ? i : find_as(t, name, len, 0);
 }
 
 /* The octal text of a valid mode, with its trailing space. */

@@ -134,33 +134,59 @@ static int load(kv_tree **out, kv_store *s, const kv_oid *id)
 	return kv_tree__parse(out, id, s->scratch.ptr, s->scratch.size);
 }
 
-int kv__tree_get(kv_tree **out, kv_store *s, const kv_oid *id)
+static kv_tree *cache_find(struct kv_tree_cache *c, const kv_oid *id)
 {
-	struct kv_tree_cache *c = s->trees;
-	kv_tree *t;
-	int error;
+	kv_tree *t = c->buckets[bucket_of(c, id)];
+	while (t && !kv__oid_eq(&t->id, id))
+		t = t->hnext;
+	return t;
+}
 
-	for (t = c->buckets[bucket_of(c, id)]; t; t = t->hnext) {
-		if (kv__oid_eq(&t->id, id)) {
-			lru_unlink(t);
-			lru_push_front(c, t);
-			t->refcount++;
-			*out = t;
-			return 0;
-		}
-	}
-	if ((error = load(&t, s, id)) < 0)
-		return error;
-	/* t->refcount is 1 for the cache; the caller gets a second one. */
-	t->refcount = 2;
+/* Add a parsed tree (its refcount counts the cache's reference). */
+static void cache_insert(struct kv_tree_cache *c, kv_tree *t)
+{
 	t->hnext = c->buckets[bucket_of(c, &t->id)];
 	c->buckets[bucket_of(c, &t->id)] = t;
 	lru_push_front(c, t);
 	c->bytes += tree_bytes(t);
 	if (++c->count > c->nbuckets)
 		grow(c);
+}
+
+int kv__tree_get(kv_tree **out, kv_store *s, const kv_oid *id)
+{
+	struct kv_tree_cache *c = s->trees;
+	kv_tree *t = cache_find(c, id);
+	int error;
+
+	if (t) {
+		lru_unlink(t);
+		lru_push_front(c, t);
+		t->refcount++;
+		*out = t;
+		return 0;
+	}
+	if ((error = load(&t, s, id)) < 0)
+		return error;
+	/* t->refcount is 1 for the cache; the caller gets a second one. */
+	t->refcount = 2;
+	cache_insert(c, t);
 	evict(c);
 	*out = t;
+	return 0;
+}
+
+int kv__tree_put(kv_store *s, const kv_oid *id, const char *data, size_t len)
+{
+	kv_tree *t;
+	int error;
+
+	if (cache_find(s->trees, id))
+		return 0;
+	if ((error = kv_tree__parse(&t, id, data, len)) < 0)
+		return error;
+	cache_insert(s->trees, t);
+	evict(s->trees);
 	return 0;
 }
 

@@ -699,7 +699,10 @@ static int encode_node(kv_oid *out, int *empty, kv_txn *t, struct mnode *n)
 		*out = kv__empty_tree_id;
 		return 0;
 	}
-	return kv__odb_write(out, t->s, KV_OBJ_TREE, t->enc.ptr, t->enc.size);
+	if ((error = kv__odb_write(out, t->s, KV_OBJ_TREE, t->enc.ptr,
+	                           t->enc.size)) < 0)
+		return error;
+	return kv__tree_put(t->s, out, t->enc.ptr, t->enc.size);
 }
 
 /* ---- commit ---- */
