@@ -133,11 +133,14 @@ install: all
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' kv.pc.in \
 		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/kv.pc
 	install -m 755 $(KVCTL) $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 644 cli/kvctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/include/kv.h $(DESTDIR)$(PREFIX)/include/kv_backend.h \
 		$(DESTDIR)$(PREFIX)/lib/libkv.a $(DESTDIR)$(PREFIX)/lib/libkv.so* \
-		$(DESTDIR)$(PREFIX)/lib/pkgconfig/kv.pc $(DESTDIR)$(PREFIX)/bin/kvctl
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig/kv.pc $(DESTDIR)$(PREFIX)/bin/kvctl \
+		$(DESTDIR)$(PREFIX)/share/man/man1/kvctl.1
 
 FORMAT_SRC = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 format:
