@@ -114,6 +114,12 @@ static int contains(const kv_oid *v, size_t n, const kv_oid *id)
 	return 0;
 }
 
+static int ignore_delta(const kv_delta *d, void *payload)
+{
+	KV_UNUSED(d), KV_UNUSED(payload);
+	return 0;
+}
+
 struct merge_job {
 	kv_store *s;
 	const char *ref;
@@ -155,7 +161,13 @@ static int merge_once(struct merge_job *j, kv_graph *g)
 	}
 	if (contains(bases, nbases, &head) && !(flags & KV_MERGE_NO_FF)) {
 		free(bases);
+		/* Read every tree the fast-forward brings (what differs from
+		 * the head): a hostile or broken tree stops it, as a merge
+		 * would be stopped by reading it. */
 		if ((error = tree_of(&theirs_tree, s, &j->theirs)) < 0 ||
+		    (error = tree_of(&ours_tree, s, &head)) < 0 ||
+		    (error = kv_diff_trees(s, &ours_tree, &theirs_tree,
+		                           ignore_delta, NULL)) < 0 ||
 		    (error = s->be->ref_update(s->be, j->ref, &j->theirs, &head,
 		                               0)) < 0)
 			return error;

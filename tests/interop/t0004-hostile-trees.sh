@@ -102,6 +102,16 @@ test_expect_success 'kvctl fsck reports each hostile tree' '
 	done
 '
 
+test_expect_success 'merging a hostile branch, even as a fast-forward, writes nothing' '
+	for b in $(cat branches) deep; do
+		before=$(git -C $R rev-parse main) &&
+		test_expect_code 4 kvctl -C s merge $b >out 2>err &&
+		grep "^kvctl: " err &&
+		test "$(git -C $R rev-parse main)" = "$before" || {
+			echo "branch $b:"; cat err; return 1; }
+	done
+'
+
 test_expect_success 'main is untouched and still reads' '
 	kvctl -C s get a >out && printf value >expect && test_cmp expect out
 '
