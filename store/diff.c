@@ -91,6 +91,10 @@ static int diff_trees(struct diff_ctx *d, const kv_tree *a, const kv_tree *b,
 		                             kv__mode_is_dir(o->mode), n->name,
 		                             n->namelen,
 		                             kv__mode_is_dir(n->mode));
+		if (c == 0 && o->mode == n->mode && kv__oid_eq(o->id, n->id)) {
+			i++, j++; /* unchanged: no need to name it */
+			continue;
+		}
 		if ((error = push_name(&d->path, c <= 0 ? o : n)) < 0)
 			break;
 		error = pair(d, c <= 0 ? o : NULL, c >= 0 ? n : NULL, depth);
