@@ -81,6 +81,31 @@
  * folder) while it holds a batch, and a batch must be committed on the
  * thread that began it.
  *
+ * gc
+ * --
+ * gc swaps in a compacted copy of data.mdb (mdb_env_copyfd2 with
+ * MDB_CP_COMPACT: the live pages only, free pages dropped). A process that
+ * still mapped the old file would go on writing to the unlinked inode and
+ * lose its writes, so gc runs only when nobody else has the env open, and
+ * says KV_ELOCKED otherwise. The lock is LMDB's own: every process holds a
+ * shared fcntl lock on byte 0 of lock.mdb while its env is open (taken
+ * before it opens data.mdb). gc refuses if another handle of this process
+ * shares the env, closes its env (fcntl locks are per process: only then
+ * can it see others' locks), takes that byte exclusively (F_SETLK;
+ * failing: KV_ELOCKED), copies data.mdb through an env opened with
+ * MDB_NOLOCK into data.mdb.gc, checks that the copy holds as many records
+ * in each DB, fsyncs it, renames it over data.mdb and fsyncs the folder.
+ * Processes that open the store meanwhile wait in mdb_env_open. The
+ * compacted copy restarts LMDB's transaction ids, so lock.mdb must be
+ * rebuilt for it: gc reopens its env while still holding the exclusive
+ * lock, which makes LMDB rebuild the table from the new file before the
+ * lock turns shared and the waiting processes go on. The fd that took the
+ * lock stays open as long as the env (closing it would drop all of this
+ * process's locks on lock.mdb). A crash leaves the old data.mdb (before
+ * the rename) or the new one (after; rename is atomic), and perhaps a
+ * data.mdb.gc, which the next writable open removes: it then holds the
+ * shared lock, so no gc is writing that file.
+ *
  * The map grows by itself. Outside a batch an op that hits MDB_MAP_FULL is
  * retried after doubling the map. A batch's transaction dies on
  * MDB_MAP_FULL, so every batch keeps a log of what it stored (in memory,
@@ -122,6 +147,7 @@
 #define LOG_MEM_MAX   ((size_t)8 << 20)
 #define LOG_READ_SIZE ((size_t)1 << 20)
 #define OBJ_CHUNK     1024
+#define GC_TMP        "data.mdb.gc" /* gc's compacted copy until renamed */
 #define REF_CHUNK     256
 
 /* Internal status of an op: its transaction hit MDB_MAP_FULL (no message
@@ -142,6 +168,8 @@ struct env {
 	bool nosync;              /* opened with MDB_NOSYNC */
 	bool rdonly;              /* opened with MDB_RDONLY */
 	bool broken;              /* a failed remap left it unusable */
+	int gc_lfd;               /* gc's fd on lock.mdb, or -1: closed only
+	                             after the env (see lmdb_gc) */
 	pthread_rwlock_t maplock; /* shared: any txn; exclusive: resize */
 };
 
@@ -360,8 +388,9 @@ static int corrupt(const lmdb_backend *b, const kv_oid *id, const char *what)
 static int broken_env(const lmdb_backend *b)
 {
 	return kv__error(KV_ERROR,
-	                 "lmdb store %s: the map could not be re-established "
-	                 "after a failed resize; close and reopen the store",
+	                 "lmdb store %s: the environment could not be "
+	                 "re-established (after a failed map resize or gc); "
+	                 "close and reopen the store",
 	                 b->path);
 }
 
@@ -1881,6 +1910,10 @@ static void grow_ahead(lmdb_backend *b)
 	size_t used;
 
 	lock_shared(b->e);
+	if (b->e->broken) {
+		unlock_shared(b->e);
+		return; /* the batch will find out */
+	}
 	mdb_env_info(b->e->env, &info);
 	mdb_env_stat(b->e->env, &st);
 	unlock_shared(b->e);
@@ -2285,10 +2318,27 @@ static int check_file_size(struct env *e, const char *path)
 	return 0;
 }
 
+/*
+ * Remove the compacted copy a gc left when it died before its rename. Only
+ * with the env open: this process then holds LMDB's shared lock on
+ * lock.mdb, which a running gc holds exclusively from creating the copy to
+ * renaming it, so the copy found here is nobody's.
+ */
+static void remove_gc_tmp(const char *path)
+{
+	kv_buf tmp = KV_BUF_INIT;
+
+	if (path_join(&tmp, path, GC_TMP) == 0)
+		unlink(tmp.ptr);
+	else
+		kv_error_clear();
+	kv_buf_dispose(&tmp);
+}
+
 /* Open the environment of folder `path` (dev/ino in `st`) into a new
  * registry entry. Registry mutex held. */
 static int env_open(struct env **out, const char *path, const struct stat *st,
-                    unsigned int flags, size_t map_size)
+                    unsigned int flags, size_t map_size, bool gc_reopen)
 {
 	struct env *e;
 	kv_buf file = KV_BUF_INIT;
@@ -2322,12 +2372,15 @@ static int env_open(struct env **out, const char *path, const struct stat *st,
 	if ((flags & KV_OPEN_NOSYNC) && !(flags & KV_OPEN_RDONLY))
 		envflags |= MDB_NOSYNC;
 
-	if (!(envflags & MDB_RDONLY) && (rc = prepare_lockfile(path)) < 0)
+	/* (not when gc reopens: closing lock.mdb would drop gc's lock) */
+	if (!(envflags & MDB_RDONLY) && !gc_reopen &&
+	    (rc = prepare_lockfile(path)) < 0)
 		return rc;
 	if (!(e = kv__calloc(1, sizeof(*e))))
 		return KV_ENOMEM;
 	e->dev = st->st_dev;
 	e->ino = st->st_ino;
+	e->gc_lfd = -1;
 	e->rdonly = (envflags & MDB_RDONLY) != 0;
 	e->nosync = (envflags & MDB_NOSYNC) != 0;
 	if ((rc = mdb_env_create(&e->env)) != 0) {
@@ -2357,6 +2410,7 @@ static int env_open(struct env **out, const char *path, const struct stat *st,
 	if (!e->rdonly) {
 		int dead = 0;
 		mdb_reader_check(e->env, &dead);
+		remove_gc_tmp(path);
 	}
 	if (!fresh && (rc = check_store(e, path, flags, &empty)) < 0)
 		goto fail;
@@ -2437,7 +2491,7 @@ static int env_acquire(lmdb_backend *b, const char *path, unsigned int flags,
 			goto done;
 		}
 	} else {
-		if ((rc = env_open(&e, path, &st, flags, map_size)) < 0)
+		if ((rc = env_open(&e, path, &st, flags, map_size, false)) < 0)
 			goto done;
 		e->next = registry;
 		registry = e;
@@ -2471,11 +2525,318 @@ static void env_release(lmdb_backend *b)
 				break;
 			}
 		mdb_env_close(e->env);
+		if (e->gc_lfd >= 0)
+			close(e->gc_lfd); /* only now: it holds no lock */
 		pthread_rwlock_destroy(&e->maplock);
 		free(e);
 	}
 	pthread_mutex_unlock(&registry_mutex);
 	b->e = NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* gc: a compacting copy swapped in                                    */
+/* ------------------------------------------------------------------ */
+
+/* Entries of the named DBs of `env` (and of its main DB), to check that a
+ * compacted copy holds as many records as its source. */
+static int count_entries(size_t counts[5], MDB_env *env)
+{
+	static const char *names[] = {"objects", "refs", "meta", "commits"};
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_stat st;
+	int rc;
+
+	if ((rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn)) != 0)
+		return rc;
+	for (size_t i = 0; rc == 0 && i <= KV_ARRAY_SIZE(names); i++) {
+		rc = mdb_dbi_open(txn, i ? names[i - 1] : NULL, 0, &dbi);
+		if (rc == 0 && (rc = mdb_stat(txn, dbi, &st)) == 0)
+			counts[i] = st.ms_entries;
+	}
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+/* Open the environment at `path` (a folder, or with MDB_NOSUBDIR a file)
+ * read-only and without lock.mdb: only while gc holds LMDB's lock
+ * exclusively. */
+static int open_unlocked(MDB_env **out, const char *path, unsigned int flags,
+                         size_t map_size)
+{
+	int rc;
+
+	*out = NULL;
+	if ((rc = mdb_env_create(out)) != 0)
+		return rc;
+	mdb_env_set_maxdbs(*out, MAX_DBS);
+	mdb_env_set_mapsize(*out, map_size);
+	if ((rc = mdb_env_open(*out, path,
+	                       flags | MDB_RDONLY | MDB_NOLOCK | MDB_NOTLS,
+	                       0666)) != 0) {
+		mdb_env_close(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+static int sync_dir(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+/*
+ * The compaction proper, with this process's env closed: take LMDB's
+ * exclusive lock (byte 0 of lock.mdb, which every process holds shared
+ * while it has the env open), copy data.mdb compacted into GC_TMP through
+ * an env that does not use lock.mdb, check the copy, fsync it, rename it
+ * over data.mdb and fsync the folder. No GC_TMP is left behind. If the lock
+ * was taken, *locked_fd is the fd holding it (else -1), whatever the
+ * result: the caller reopens the env before it lets the lock go.
+ */
+static int compact(lmdb_backend *b, size_t map_size, int *locked_fd)
+{
+	struct flock fl;
+	kv_buf lockf = KV_BUF_INIT, tmp = KV_BUF_INIT, data = KV_BUF_INIT;
+	MDB_env *src = NULL, *dst = NULL;
+	size_t before[5] = {0}, after[5] = {0};
+	struct stat st;
+	int lfd = -1, tfd = -1, rc;
+	bool made = false, locked = false;
+
+	*locked_fd = -1;
+	if ((rc = path_join(&lockf, b->path, "lock.mdb")) < 0 ||
+	    (rc = path_join(&tmp, b->path, GC_TMP)) < 0 ||
+	    (rc = path_join(&data, b->path, "data.mdb")) < 0)
+		goto done;
+	if ((lfd = open(lockf.ptr, O_RDWR | O_CLOEXEC)) < 0) {
+		rc = kv__error(KV_EIO, "lmdb store %s: gc: cannot open %s: %s",
+		               b->path, lockf.ptr, strerror(errno));
+		goto done;
+	}
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = 0;
+	fl.l_len = 1;
+	while ((rc = fcntl(lfd, F_SETLK, &fl)) < 0 && errno == EINTR)
+		;
+	if (rc < 0) {
+		if (errno == EAGAIN || errno == EACCES)
+			rc = kv__error(KV_ELOCKED,
+			               "lmdb store %s: in use by another "
+			               "process; close it and run gc again",
+			               b->path);
+		else
+			rc = kv__error(KV_EIO,
+			               "lmdb store %s: gc: cannot lock %s: %s",
+			               b->path, lockf.ptr, strerror(errno));
+		goto done;
+	}
+	/* from here no other process has the env open, nor can open it */
+	locked = true;
+	if (stat(data.ptr, &st) < 0) {
+		rc = kv__error(KV_EIO, "lmdb store %s: gc: stat %s: %s",
+		               b->path, data.ptr, strerror(errno));
+		goto done;
+	}
+	unlink(tmp.ptr); /* a dead gc's */
+	tfd = open(tmp.ptr, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (tfd < 0) {
+		rc = kv__error(disk_full(b->path) ? KV_EFULL : KV_EIO,
+		               "lmdb store %s: gc: cannot create %s: %s",
+		               b->path, tmp.ptr, strerror(errno));
+		goto done;
+	}
+	made = true;
+	if (fchmod(tfd, st.st_mode & 07777) < 0) {
+		rc = kv__error(KV_EIO, "lmdb store %s: gc: chmod %s: %s",
+		               b->path, tmp.ptr, strerror(errno));
+		goto done;
+	}
+	if ((rc = open_unlocked(&src, b->path, 0, map_size)) != 0) {
+		rc = mdb_error(b->path, rc, "mdb_env_open", "gc");
+		goto done;
+	}
+	if ((rc = count_entries(before, src)) != 0) {
+		rc = mdb_error(b->path, rc, "mdb_stat", "gc: the store");
+		goto done;
+	}
+	if ((rc = mdb_env_copyfd2(src, tfd, MDB_CP_COMPACT)) != 0) {
+		rc = mdb_error(b->path, rc, "mdb_env_copyfd2",
+		               "gc: writing the compacted copy");
+		goto done;
+	}
+	if (fsync(tfd) < 0) {
+		rc = kv__error(disk_full(b->path) ? KV_EFULL : KV_EIO,
+		               "lmdb store %s: gc: fsync %s: %s", b->path,
+		               tmp.ptr, strerror(errno));
+		goto done;
+	}
+	close(tfd);
+	tfd = -1;
+	/* the copy must hold every record of the store */
+	if ((rc = open_unlocked(&dst, tmp.ptr, MDB_NOSUBDIR, map_size)) != 0 ||
+	    (rc = count_entries(after, dst)) != 0) {
+		rc = mdb_error(b->path, rc, "mdb_env_open",
+		               "gc: reading the compacted copy");
+		goto done;
+	}
+	if (memcmp(before, after, sizeof(before)) != 0) {
+		rc = kv__error(
+		        KV_ERROR,
+		        "lmdb store %s: gc: the compacted copy holds "
+		        "%zu objects, %zu refs, %zu commit entries, but "
+		        "the store %zu, %zu, %zu; the store is unchanged",
+		        b->path, after[1], after[2], after[4], before[1],
+		        before[2], before[4]);
+		goto done;
+	}
+	mdb_env_close(dst);
+	mdb_env_close(src);
+	dst = src = NULL;
+	if (rename(tmp.ptr, data.ptr) < 0) {
+		rc = kv__error(KV_EIO, "lmdb store %s: gc: rename %s: %s",
+		               b->path, tmp.ptr, strerror(errno));
+		goto done;
+	}
+	made = false;
+	if (sync_dir(b->path) < 0)
+		rc = kv__error(KV_EIO,
+		               "lmdb store %s: gc: the compacted store is in "
+		               "place, but fsync of the folder failed: %s",
+		               b->path, strerror(errno));
+done:
+	if (dst)
+		mdb_env_close(dst);
+	if (src)
+		mdb_env_close(src);
+	if (tfd >= 0)
+		close(tfd);
+	if (made)
+		unlink(tmp.ptr);
+	if (locked)
+		*locked_fd = lfd;
+	else if (lfd >= 0)
+		close(lfd);
+	kv_buf_dispose(&lockf);
+	kv_buf_dispose(&tmp);
+	kv_buf_dispose(&data);
+	return rc;
+}
+
+/* Open the env of `b` again after gc closed it (registry mutex and the
+ * exclusive map lock held), and the handle's read txn. `locked`: this
+ * process holds LMDB's exclusive lock on lock.mdb. */
+static int env_reopen(lmdb_backend *b, size_t map_size, bool locked)
+{
+	struct env *e = b->e, *n;
+	struct stat st;
+	int rc;
+
+	if (stat(b->path, &st) < 0 || st.st_dev != e->dev ||
+	    st.st_ino != e->ino)
+		return kv__error(KV_EIO,
+		                 "lmdb store %s: gc: the store folder is gone "
+		                 "or was replaced",
+		                 b->path);
+	if ((rc = env_open(&n, b->path, &st, e->nosync ? KV_OPEN_NOSYNC : 0,
+	                   map_size, locked)) < 0)
+		return rc;
+	e->env = n->env;
+	e->objects = n->objects;
+	e->refs = n->refs;
+	e->meta = n->meta;
+	e->commits = n->commits;
+	pthread_rwlock_destroy(&n->maplock);
+	free(n);
+	if ((rc = mdb_txn_begin(e->env, NULL, MDB_RDONLY, &b->rtxn)) != 0) {
+		b->rtxn = NULL;
+		return mdb_error(b->path, rc, "mdb_txn_begin",
+		                 "gc: reopening the store");
+	}
+	mdb_txn_reset(b->rtxn);
+	return 0;
+}
+
+/*
+ * gc: replace data.mdb with a compacted copy (LMDB's MDB_CP_COMPACT: live
+ * pages only, renumbered; free pages dropped). A process that still mapped
+ * the old data.mdb would go on writing to the unlinked file, so this runs
+ * only when no other handle in this process and no other process has the
+ * store open: KV_ELOCKED otherwise.
+ */
+static int lmdb_gc(kv_backend *be)
+{
+	lmdb_backend *b = (lmdb_backend *)be;
+	struct env *e = b->e;
+	size_t map_size;
+	int rc, rc2, lfd;
+
+	if (b->flags & KV_OPEN_RDONLY)
+		return kv__error(KV_EINVALID, "lmdb store %s: opened read-only",
+		                 b->path);
+	if (b->in_batch)
+		return kv__error(KV_EINVALID,
+		                 "lmdb store %s: gc inside a batch", b->path);
+	if (held_here(e))
+		return kv__error(KV_ELOCKED,
+		                 "lmdb store %s: gc while this thread is "
+		                 "reading the store",
+		                 b->path);
+	pthread_mutex_lock(&registry_mutex);
+	if (e->refcount > 1) {
+		rc = kv__error(KV_ELOCKED,
+		               "lmdb store %s: open %d times in this process; "
+		               "close the other handles and run gc again",
+		               b->path, e->refcount);
+		goto unlock_registry;
+	}
+	pthread_rwlock_wrlock(&e->maplock);
+	if (e->broken) {
+		rc = broken_env(b);
+		goto unlock;
+	}
+	map_size = env_mapsize(e);
+	if (b->rtxn)
+		mdb_txn_abort(b->rtxn);
+	b->rtxn = NULL;
+	if (e->nosync && b->wrote)
+		mdb_env_sync(e->env, 1);
+	mdb_env_close(e->env);
+	e->env = NULL;
+	if (e->gc_lfd >= 0)
+		close(e->gc_lfd); /* the last gc's: no lock left on it */
+	e->gc_lfd = -1;
+	rc = compact(b, map_size, &lfd);
+	if ((rc2 = env_reopen(b, map_size, lfd >= 0)) < 0) {
+		e->broken = true;
+		rc = rc2;
+	}
+	/* Reopening under the exclusive lock made LMDB rebuild lock.mdb from
+	 * the new data.mdb (the compacted copy restarts transaction ids at 1:
+	 * a table left from the old file would select the wrong meta page)
+	 * and turned the lock into the shared one an open env holds. The fd
+	 * must stay open while the env is: closing it would drop every lock
+	 * this process has on lock.mdb. */
+	if (lfd >= 0) {
+		if (e->env)
+			e->gc_lfd = lfd;
+		else
+			close(lfd);
+	}
+unlock:
+	pthread_rwlock_unlock(&e->maplock);
+unlock_registry:
+	pthread_mutex_unlock(&registry_mutex);
+	return rc;
 }
 
 static void lmdb_free(kv_backend *be)
@@ -2551,6 +2912,7 @@ int kv_backend_lmdb_new(kv_backend **out, const char *path,
 	b->parent.lookup_prefix = lmdb_lookup_prefix;
 	b->parent.disk_size = lmdb_disk_size;
 	b->parent.free = lmdb_free;
+	b->parent.gc = lmdb_gc;
 	b->flags = flags;
 	b->log.fd = -1;
 	b->pid = getpid();
