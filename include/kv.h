@@ -826,14 +826,19 @@ typedef struct {
 } kv_gc_result;
 
 /**
- * Compact the store on disk, without losing any object a ref reaches;
- * other processes may read and write the store meanwhile.
+ * Compact the store on disk, without losing any object a ref reaches.
  *
- * git: every object the refs reach goes into one new pack (with deltas),
- * then each loose object and old pack that the new pack makes redundant is
- * removed and the refs are packed: git sees the repository as after
- * `git gc`, except that nothing is pruned (an object no ref reaches stays
- * where it is). Other backends: as they implement it.
+ * git: other processes may read and write the repository meanwhile. Every
+ * object the refs reach goes into one new pack (with deltas), then each
+ * loose object and old pack that the new pack makes redundant is removed
+ * and the refs are packed: git sees the repository as after `git gc`,
+ * except that nothing is pruned (an object no ref reaches stays where it
+ * is).
+ *
+ * lmdb: a compacted copy of the whole file is swapped in. This needs the
+ * store to itself: KV_ELOCKED if another process (or another handle in
+ * this one) has it open; processes that open it meanwhile wait until gc
+ * is done.
  *
  * @param[out] out sizes before and after (may be NULL)
  * @return 0; KV_ENOTSUPPORTED if the backend cannot compact; KV_EINVALID

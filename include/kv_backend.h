@@ -127,8 +127,9 @@ struct kv_backend {
 	/**
 	 * Version 2. Optional (NULL: kv_store_gc() says KV_ENOTSUPPORTED).
 	 * Compact the store on disk without losing any object that a ref
-	 * reaches, while other readers and writers may be using it. Called
-	 * outside batches.
+	 * reaches. Called outside batches. A backend that cannot do it while
+	 * others use the store (lmdb swaps in a compacted file) returns
+	 * KV_ELOCKED when they do.
 	 * @return 0; KV_EINVALID (read-only); KV_ELOCKED; KV_EIO; KV_ERROR
 	 */
 	int (*gc)(kv_backend *be);
