@@ -46,8 +46,6 @@ char *kv_buf_detach(kv_buf *buf);
 
 /** Hex of `id` into a static per-thread buffer: for messages only. */
 const char *kv__oid_hex(const kv_oid *id);
-/** First 12 hex digits of `id`, in a rotating per-thread buffer. */
-const char *kv__oid_short(const kv_oid *id);
 int kv__oid_cmp(const kv_oid *a, const kv_oid *b);
 
 /** kv_oid_equal, inlined for hash-table probes on hot paths. */

@@ -86,15 +86,6 @@ const char *kv__oid_hex(const kv_oid *id)
 	return kv_oid_tostr(buf[n++ % 4], id);
 }
 
-const char *kv__oid_short(const kv_oid *id)
-{
-	static _Thread_local char buf[4][KV_OID_HEXSZ + 1];
-	static _Thread_local unsigned n;
-	char *s = kv_oid_tostr(buf[n++ % 4], id);
-	s[12] = '\0';
-	return s;
-}
-
 const char *kv_otype_name(kv_otype type)
 {
 	switch (type) {
