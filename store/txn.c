@@ -26,8 +26,9 @@
 #include "merge.h"
 #include "store.h"
 
-#define SPILL_BYTES  (8u << 20)
-#define MAX_ATTEMPTS 1000
+#define SPILL_BYTES         (8u << 20)
+#define MAX_ATTEMPTS        1000
+#define CACHE_NEW_TREES_MAX 1024 /* changes; see encode_node() */
 
 /* ---- a bump allocator for names and values ---- */
 
@@ -702,6 +703,11 @@ static int encode_node(kv_oid *out, int *empty, kv_txn *t, struct mnode *n)
 	if ((error = kv__odb_write(out, t->s, KV_OBJ_TREE, t->enc.ptr,
 	                           t->enc.size)) < 0)
 		return error;
+	/* Small commits keep their new trees parsed for the next commit on
+	 * the same paths; a bulk load would only flood the cache (W1's peak
+	 * memory grew by the cache's size when it did). */
+	if (t->changes > CACHE_NEW_TREES_MAX)
+		return 0;
 	return kv__tree_put(t->s, out, t->enc.ptr, t->enc.size);
 }
 
