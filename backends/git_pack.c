@@ -58,38 +58,6 @@ static int io_error(const char *what, const char *path)
 	                 "git: %s %s: %s", what, path, strerror(e));
 }
 
-static int write_all(int fd, const void *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p = (const char *)p + w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int pread_all(int fd, void *p, size_t n, uint64_t off)
-{
-	while (n) {
-		ssize_t r = pread(fd, p, n, (off_t)off);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			if (r == 0)
-				errno = EIO;
-			return -1;
-		}
-		p = (char *)p + r;
-		n -= (size_t)r;
-		off += (uint64_t)r;
-	}
-	return 0;
-}
-
 static void put_be32(unsigned char *p, uint32_t v)
 {
 	p[0] = (unsigned char)(v >> 24);
@@ -198,7 +166,7 @@ static int zlib_emit(z_stream *z, int *zready, const void *pre, size_t prelen,
 
 static int emit_fd(void *ctx, const void *p, size_t n)
 {
-	return write_all(*(int *)ctx, p, n);
+	return kv__write_all(*(int *)ctx, p, n);
 }
 
 /* ---- loose objects ---- */
@@ -353,7 +321,7 @@ static int grow(gp_batch *b)
 
 static int flush(gp_batch *b)
 {
-	if (b->wlen && write_all(b->fd, b->wbuf, b->wlen) < 0)
+	if (b->wlen && kv__write_all(b->fd, b->wbuf, b->wlen) < 0)
 		return io_error("writing", b->tmp_path);
 	b->flushed += b->wlen;
 	b->wlen = 0;
@@ -372,13 +340,13 @@ static int emit_pack(void *ctx, const void *p, size_t n)
 
 	s->crc = crc32(s->crc, p, (uInt)n);
 	if (b->wlen + n > WBUF_SIZE) {
-		if (write_all(b->fd, b->wbuf, b->wlen) < 0)
+		if (kv__write_all(b->fd, b->wbuf, b->wlen) < 0)
 			return -1;
 		b->flushed += b->wlen;
 		b->wlen = 0;
 	}
 	if (n >= WBUF_SIZE) {
-		if (write_all(b->fd, p, n) < 0)
+		if (kv__write_all(b->fd, p, n) < 0)
 			return -1;
 		b->flushed += n;
 		return 0;
@@ -496,7 +464,7 @@ int gp_batch_read(kv_buf *out, gp_batch *b, const struct gp_obj *o)
 	if ((error = kv_buf_grow(out, (size_t)o->size)) < 0 ||
 	    !(in = kv__malloc((size_t)(end - start))))
 		return KV_ENOMEM;
-	if (pread_all(b->fd, in, (size_t)(end - start), start) < 0) {
+	if (kv__pread_all(b->fd, in, (size_t)(end - start), start) < 0) {
 		free(in);
 		return io_error("reading", b->tmp_path);
 	}
@@ -669,14 +637,14 @@ static int commit_pack(gp_batch *b)
 		size_t n = b->flushed - off > WBUF_SIZE
 		                   ? WBUF_SIZE
 		                   : (size_t)(b->flushed - off);
-		if (pread_all(b->fd, b->wbuf, n, off) < 0)
+		if (kv__pread_all(b->fd, b->wbuf, n, off) < 0)
 			return io_error("reading", b->tmp_path);
 		SHA1_Update(&ctx, b->wbuf, n);
 		off += n;
 	}
 	SHA1_Final(sum, &ctx);
-	if (write_all(b->fd, sum, 20) < 0 || (b->sync && fsync(b->fd) < 0) ||
-	    fchmod(b->fd, 0444) < 0)
+	if (kv__write_all(b->fd, sum, 20) < 0 ||
+	    (b->sync && fsync(b->fd) < 0) || fchmod(b->fd, 0444) < 0)
 		return io_error("writing", b->tmp_path);
 	for (int i = 0; i < 20; i++) {
 		hex[2 * i] = hexdigits[sum[i] >> 4];
@@ -699,7 +667,7 @@ static int commit_pack(gp_batch *b)
 		error = io_error("creating", tmp.ptr);
 		goto done;
 	}
-	if (write_all(fd, idx.ptr, idx.size) < 0 ||
+	if (kv__write_all(fd, idx.ptr, idx.size) < 0 ||
 	    (b->sync && fsync(fd) < 0) || fchmod(fd, 0444) < 0 ||
 	    close(fd) < 0) {
 		fd = -1;
@@ -768,7 +736,7 @@ int gp_idx_open(gp_idx *out, const char *path)
 		error = KV_ENOMEM;
 		goto done;
 	}
-	if (pread_all(fd, out->raw, out->len, 0) < 0) {
+	if (kv__pread_all(fd, out->raw, out->len, 0) < 0) {
 		error = io_error("reading", path);
 		goto done;
 	}

@@ -600,35 +600,6 @@ static void log_reset(lmdb_backend *b)
 	log->why[0] = '\0';
 }
 
-static int write_full(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int pread_full(int fd, char *p, size_t n, uint64_t off)
-{
-	while (n) {
-		ssize_t r = pread(fd, p, n, (off_t)off);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		p += r;
-		n -= (size_t)r;
-		off += (uint64_t)r;
-	}
-	return 0;
-}
-
 /* Move the in-memory records to the spill file. */
 static void log_spill(lmdb_backend *b)
 {
@@ -654,7 +625,7 @@ static void log_spill(lmdb_backend *b)
 			return;
 		}
 	}
-	if (write_full(log->fd, log->mem.ptr, log->mem.size) < 0) {
+	if (kv__write_all(log->fd, log->mem.ptr, log->mem.size) < 0) {
 		snprintf(why, sizeof(why), "cannot write the batch log: %s",
 		         strerror(errno));
 		log_break(b, why);
@@ -687,10 +658,10 @@ static void log_add(lmdb_backend *b, int kind, unsigned int flags,
 		log_spill(b);
 		if (log->broken)
 			return;
-		if (write_full(log->fd, (const char *)&h, sizeof(h)) < 0 ||
-		    write_full(log->fd, key, klen) < 0 ||
-		    write_full(log->fd, v1, l1) < 0 ||
-		    write_full(log->fd, v2, l2) < 0) {
+		if (kv__write_all(log->fd, (const char *)&h, sizeof(h)) < 0 ||
+		    kv__write_all(log->fd, key, klen) < 0 ||
+		    kv__write_all(log->fd, v1, l1) < 0 ||
+		    kv__write_all(log->fd, v2, l2) < 0) {
 			log_break(b, "cannot write the batch log");
 			return;
 		}
@@ -1401,7 +1372,7 @@ static int log_replay(lmdb_backend *b, MDB_txn *txn)
 			n = (size_t)(log->spilled - off);
 		if ((rc = kv_buf_grow(&win, cap)) < 0)
 			goto done;
-		if (pread_full(log->fd, win.ptr + fill, n, off) < 0) {
+		if (kv__pread_all(log->fd, win.ptr + fill, n, off) < 0) {
 			rc = kv__error(KV_EIO,
 			               "lmdb store %s: cannot read the batch "
 			               "log back: %s",

@@ -42,6 +42,11 @@ int kv_buf_printf(kv_buf *buf, const char *fmt, ...)
 /** Take the buffer's memory (caller frees with free()); buf is zeroed. */
 char *kv_buf_detach(kv_buf *buf);
 
+/* ---- files (fileio.c): 0, or -1 with errno (EIO at an early end) ---- */
+
+int kv__write_all(int fd, const void *p, size_t n);
+int kv__pread_all(int fd, void *p, size_t n, uint64_t off);
+
 /* ---- object ids (oid.c) ---- */
 
 /** Hex of `id` into a static per-thread buffer: for messages only. */
