@@ -826,21 +826,12 @@ struct prefix_scan {
 	size_t hexlen, matches;
 };
 
-static int prefix_match(const kv_oid *id, const kv_oid *prefix, size_t hexlen)
-{
-	size_t bytes = hexlen / 2;
-	if (memcmp(id->id, prefix->id, bytes))
-		return 0;
-	return hexlen % 2 == 0 ||
-	       (id->id[bytes] & 0xf0) == (prefix->id[bytes] & 0xf0);
-}
-
 static int scan_cb(const kv_oid *id, kv_otype type, size_t size,
                    size_t stored_size, void *payload)
 {
 	struct prefix_scan *p = payload;
 	KV_UNUSED(type), KV_UNUSED(size), KV_UNUSED(stored_size);
-	if (prefix_match(id, &p->prefix, p->hexlen)) {
+	if (kv__oid_has_prefix(id, &p->prefix, p->hexlen)) {
 		p->found = *id;
 		p->matches++;
 	}
@@ -874,7 +865,7 @@ static int gb_lookup_prefix(kv_oid *out, kv_backend *be, const kv_oid *prefix,
 		git_error_clear();
 		for (size_t k = 0; g->in_batch && k < g->batch.n; k++) {
 			const kv_oid *id = &g->batch.objs[k].id;
-			if (prefix_match(id, prefix, hexlen) &&
+			if (kv__oid_has_prefix(id, prefix, hexlen) &&
 			    !(p.matches && kv__oid_eq(id, &p.found))) {
 				p.found = *id;
 				p.matches++;

@@ -1982,16 +1982,6 @@ static int lmdb_commit_info(kv_commit_info *out, kv_backend *be,
 	return rc;
 }
 
-static bool prefix_match(const unsigned char *key, const kv_oid *prefix,
-                         size_t hexlen)
-{
-	size_t nb = hexlen / 2;
-
-	if (memcmp(key, prefix->id, nb))
-		return false;
-	return !(hexlen & 1) || (key[nb] & 0xf0) == (prefix->id[nb] & 0xf0);
-}
-
 static int lmdb_lookup_prefix(kv_oid *out, kv_backend *be, const kv_oid *prefix,
                               size_t hexlen)
 {
@@ -2025,13 +2015,15 @@ static int lmdb_lookup_prefix(kv_oid *out, kv_backend *be, const kv_oid *prefix,
 	k.mv_data = start.id;
 	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
 	if (rc == 0 &&
-	    (k.mv_size != 20 || !prefix_match(k.mv_data, &start, hexlen)))
+	    (k.mv_size != 20 ||
+	     !kv__oid_has_prefix((const kv_oid *)k.mv_data, &start, hexlen)))
 		rc = MDB_NOTFOUND;
 	if (rc == 0) {
 		memcpy(out->id, k.mv_data, 20);
 		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
 		if (rc == 0 && k.mv_size == 20 &&
-		    prefix_match(k.mv_data, &start, hexlen))
+		    kv__oid_has_prefix((const kv_oid *)k.mv_data, &start,
+		                       hexlen))
 			rc = kv__error(KV_EAMBIGUOUS,
 			               "lmdb store %s: id prefix %s matches "
 			               "several objects",

@@ -63,6 +63,8 @@ static inline int kv__oid_eq(const kv_oid *a, const kv_oid *b)
 	memcpy(&a2, a->id + 16, 4), memcpy(&b2, b->id + 16, 4);
 	return a0 == b0 && a1 == b1 && a2 == b2;
 }
+/** 1 if the first `hexlen` hex digits of `id` and `prefix` agree. */
+int kv__oid_has_prefix(const kv_oid *id, const kv_oid *prefix, size_t hexlen);
 /** Parse `n` hex digits of `hex` into `out` (rest zeroed). 0 or -1. */
 int kv__oid_fromhexn(kv_oid *out, const char *hex, size_t n);
 /** Object id with SHA-1 collision detection (SHA1DC, libgit2): for fsck.

@@ -54,6 +54,15 @@ int kv__oid_fromhexn(kv_oid *out, const char *hex, size_t n)
 	return 0;
 }
 
+int kv__oid_has_prefix(const kv_oid *id, const kv_oid *prefix, size_t hexlen)
+{
+	size_t bytes = hexlen / 2;
+	if (memcmp(id->id, prefix->id, bytes))
+		return 0;
+	return hexlen % 2 == 0 ||
+	       (id->id[bytes] & 0xf0) == (prefix->id[bytes] & 0xf0);
+}
+
 int kv_oid_fromstr(kv_oid *out, const char *hex)
 {
 	if (!hex || strlen(hex) != KV_OID_HEXSZ ||

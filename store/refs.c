@@ -162,21 +162,12 @@ struct prefix_scan {
 	size_t hexlen, matches;
 };
 
-static int prefix_matches(const kv_oid *id, const kv_oid *prefix, size_t hexlen)
-{
-	size_t bytes = hexlen / 2;
-	if (memcmp(id->id, prefix->id, bytes))
-		return 0;
-	return hexlen % 2 == 0 ||
-	       (id->id[bytes] & 0xf0) == (prefix->id[bytes] & 0xf0);
-}
-
 static int scan_cb(const kv_oid *id, kv_otype type, size_t size, size_t stored,
                    void *payload)
 {
 	struct prefix_scan *p = payload;
 	KV_UNUSED(type), KV_UNUSED(size), KV_UNUSED(stored);
-	if (prefix_matches(id, &p->prefix, p->hexlen)) {
+	if (kv__oid_has_prefix(id, &p->prefix, p->hexlen)) {
 		p->found = *id;
 		p->matches++;
 	}
