@@ -26,10 +26,13 @@ int kv__entry_cmp(const char *a, size_t alen, int adir, const char *b,
                   size_t blen, int bdir)
 {
 	size_t n = alen < blen ? alen : blen;
-	int c = memcmp(a, b, n);
 	unsigned char ca, cb;
+	int c;
 
-	if (c)
+	/* Most comparisons in a binary search differ in the first byte. */
+	if (n && a[0] != b[0])
+		return (int)(unsigned char)a[0] - (int)(unsigned char)b[0];
+	if ((c = memcmp(a, b, n)) != 0)
 		return c;
 	ca = alen > n ? (unsigned char)a[n] : (adir ? '/' : 0);
 	cb = blen > n ? (unsigned char)b[n] : (bdir ? '/' : 0);
@@ -101,32 +104,53 @@ static int parse_entry(kv_tree_entry *e, const char **p, const char *end,
 	return 0;
 }
 
-/* A file and a directory of the same name are not adjacent in git
- * order ("a" < "a-b" < "a/"), so look for a file twin of each directory. */
+/*
+ * A file and a directory of the same name are not adjacent in git order
+ * ("a" < "a-b" < "a/"): only names that extend "a" with a character below
+ * '/' sort between them. So from each directory walk back over such names
+ * and look at the first entry that is not one. Each entry is walked over
+ * at most once per directory that is a prefix of its name, so this stays
+ * linear in practice (the binary search per directory it replaced cost
+ * 8% of a small commit on a 256-wide tree).
+ */
 static int check_dir_twins(const kv_tree *t)
 {
-	for (size_t i = 0; i < t->nentries; i++) {
+	for (size_t i = 1; i < t->nentries; i++) {
 		const kv_tree_entry *e = &t->entries[i];
-		size_t lo = 0, hi = i;
+		size_t j = i;
 		if (!kv__mode_is_dir(e->mode))
 			continue;
-		while (lo < hi) {
-			size_t mid = (lo + hi) / 2;
-			const kv_tree_entry *m = &t->entries[mid];
-			int c = kv__entry_cmp(m->name, m->namelen,
-			                      kv__mode_is_dir(m->mode), e->name,
-			                      e->namelen, 0);
-			if (!c)
+		while (j-- > 0) {
+			const kv_tree_entry *m = &t->entries[j];
+			if (m->namelen < e->namelen ||
+			    memcmp(m->name, e->name, e->namelen) != 0)
+				break; /* not "a" nor "a" + more: no twin */
+			if (m->namelen == e->namelen) {
+				if (kv__mode_is_dir(m->mode))
+					break; /* sorting already refused it */
 				return tree_error(&t->id, i, e->name,
 				                  e->namelen,
 				                  "duplicate entry name");
-			if (c < 0)
-				lo = mid + 1;
-			else
-				hi = mid;
+			}
 		}
 	}
 	return 0;
+}
+
+/* How many entries `data` holds if it is well formed: each ends at the
+ * first NUL after its start, plus 20 bytes of id. The strict parse finds
+ * the same ends, so it never needs more slots than this counts. */
+static size_t count_entries(const char *data, size_t len)
+{
+	const char *p = data, *end = data + len, *nul;
+	size_t n = 0;
+
+	while (p < end && (nul = memchr(p, '\0', (size_t)(end - p))) &&
+	       (size_t)(end - nul - 1) >= 20) {
+		p = nul + 21;
+		n++;
+	}
+	return n;
 }
 
 int kv_tree__parse(kv_tree **out, const kv_oid *id, const char *data,
@@ -137,23 +161,30 @@ int kv_tree__parse(kv_tree **out, const kv_oid *id, const char *data,
 	size_t cap;
 	int error;
 
-	cap = len / 24 + 1; /* the smallest entry, "1 a\0" + id, is 24 bytes */
-	if (!(t = kv__calloc(1, sizeof(*t))))
+	/* One allocation for the header, the entries and the bytes: a point
+	 * read loads a leaf tree per get, and three mallocs and frees were
+	 * a tenth of a get's time. */
+	cap = count_entries(data, len) + 1;
+	if (cap > (SIZE_MAX - sizeof(*t) - len - 1) / sizeof(*t->entries) ||
+	    !(t = kv__malloc(sizeof(*t) + cap * sizeof(*t->entries) + len + 1)))
 		return KV_ENOMEM;
+	memset(t, 0, sizeof(*t));
 	t->id = *id;
 	t->refcount = 1;
-	t->raw = kv__malloc(len + 1);
-	t->entries = kv__calloc(cap, sizeof(*t->entries));
-	if (!t->raw || !t->entries) {
-		kv_tree__free(t);
-		return KV_ENOMEM;
-	}
+	t->entries = (kv_tree_entry *)(t + 1);
+	t->raw = (char *)(t->entries + cap);
 	memcpy(t->raw, data, len);
+	t->raw[len] = '\0';
 	t->rawlen = len;
 	p = t->raw;
 	end = t->raw + len;
 	while (p < end) {
 		kv_tree_entry *e = &t->entries[t->nentries];
+		if (t->nentries == cap) { /* cannot happen; see count_entries */
+			error = tree_error(id, t->nentries, NULL, 0,
+			                   "more entries than counted");
+			goto fail;
+		}
 		if ((error = parse_entry(e, &p, end, id, t->nentries)) < 0)
 			goto fail;
 		if (t->nentries) {
@@ -183,11 +214,7 @@ fail:
 
 void kv_tree__free(kv_tree *t)
 {
-	if (!t)
-		return;
-	free(t->raw);
-	free(t->entries);
-	free(t);
+	free(t); /* entries and bytes live in the same block */
 }
 
 /*

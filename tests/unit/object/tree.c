@@ -84,6 +84,29 @@ void test_object_tree__rejects_file_and_dir_of_same_name(void)
 	assert_error_contains("duplicate entry name");
 }
 
+void test_object_tree__finds_twins_past_longer_names(void)
+{
+	char buf[512];
+	size_t n = 0;
+	/* the file "a" and the directory "a" are three entries apart */
+	n += entry(buf + n, "100644", "a");
+	n += entry(buf + n, "40000", "a!x");
+	n += entry(buf + n, "100644", "a-b");
+	n += entry(buf + n, "100644", "a.c");
+	n += entry(buf + n, "40000", "a");
+	assert_int_equal(KV_ECORRUPT, parse(buf, n));
+	assert_error_contains("entry 4 'a': duplicate entry name");
+
+	/* names that extend "a", and a twin-free "a" directory */
+	n = 0;
+	n += entry(buf + n, "100644", "A");
+	n += entry(buf + n, "40000", "a!x");
+	n += entry(buf + n, "100644", "a-b");
+	n += entry(buf + n, "40000", "a");
+	n += entry(buf + n, "100644", "ab");
+	assert_ok(parse(buf, n));
+}
+
 void test_object_tree__rejects_bad_modes(void)
 {
 	const char *modes[] = {"100664", "040000",  "100000", "777777",
