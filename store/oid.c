@@ -111,18 +111,34 @@ const char *kv_otype_name(kv_otype type)
 	}
 }
 
+/* Git's object header, "TYPE LEN\0", into `out`; returns its length with
+ * the NUL. By hand: snprintf was 3% of a get. */
+static size_t object_header(char *out, const char *name, size_t len)
+{
+	char digits[24];
+	size_t n = strlen(name), d = 0;
+
+	memcpy(out, name, n);
+	out[n++] = ' ';
+	do
+		digits[d++] = (char)('0' + len % 10);
+	while ((len /= 10) != 0);
+	while (d)
+		out[n++] = digits[--d];
+	out[n++] = '\0';
+	return n;
+}
+
 int kv_object_hash(kv_oid *out, kv_otype type, const void *data, size_t len)
 {
 	char header[64];
 	const char *name = kv_otype_name(type);
 	SHA_CTX ctx;
-	int n;
 
 	if (!name)
 		return kv__error(KV_EINVALID, "bad object type %d", (int)type);
-	n = snprintf(header, sizeof(header), "%s %zu", name, len);
 	SHA1_Init(&ctx);
-	SHA1_Update(&ctx, header, (size_t)n + 1); /* with the NUL */
+	SHA1_Update(&ctx, header, object_header(header, name, len));
 	SHA1_Update(&ctx, data, len);
 	SHA1_Final(out->id, &ctx);
 	return 0;

@@ -354,12 +354,16 @@ int kv__rev_commit(kv_oid *commit_out, kv_oid *tree_out, kv_store *s,
 
 	/* Fast path for reads at a branch: one ref read. */
 	if (!rev || (!strchr(rev, '~') && !strchr(rev, '^'))) {
-		char ref[300];
-		snprintf(ref, sizeof(ref), "refs/heads/%s",
-		         rev ? rev : KV_DEFAULT_BRANCH);
-		if (strlen(rev ? rev : "") < 250 &&
-		    s->be->ref_read(commit_out, s->be, ref) == 0)
-			return kv__commit_tree(tree_out, s, commit_out);
+		static const char heads[] = "refs/heads/";
+		const char *name = rev ? rev : KV_DEFAULT_BRANCH;
+		size_t len = strlen(name);
+		char ref[sizeof(heads) + 250];
+		if (len < 250) { /* (no snprintf: this runs on every get) */
+			memcpy(ref, heads, sizeof(heads) - 1);
+			memcpy(ref + sizeof(heads) - 1, name, len + 1);
+			if (s->be->ref_read(commit_out, s->be, ref) == 0)
+				return kv__commit_tree(tree_out, s, commit_out);
+		}
 	}
 	kv_error_clear();
 	if ((error = revparse(commit_out, &want_tree, s, rev)) < 0)
