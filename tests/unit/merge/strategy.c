@@ -200,3 +200,53 @@ void test_merge_strategy__later_lines_win(void)
 	assert_str_equal("ours", kv__attributes_merge(a, "counters/special"));
 	kv__attributes_free(a);
 }
+
+/* The tree of branch `name` after setting `kvs` (key, value; value NULL
+ * removes) on a new branch from `from` (NULL: empty). */
+static void tree_of(kv_oid *out, const char *name, const char *from,
+                    const char *const *kvs)
+{
+	kv_txn *t;
+	kv_oid c;
+	char rev[64];
+	if (from)
+		assert_ok(kv_branch_create(s, name, from, 0));
+	assert_ok(kv_txn_begin(&t, s, name));
+	for (; kvs[0]; kvs += 2)
+		if (kvs[1])
+			assert_ok(
+			        kv_txn_set(t, kvs[0], kvs[1], strlen(kvs[1])));
+		else
+			assert_ok(kv_txn_remove(t, kvs[0]));
+	assert_ok(kv_txn_commit(&c, t, test_commit_opts("t")));
+	kv_txn_free(t);
+	snprintf(rev, sizeof(rev), "%s^{tree}", name);
+	assert_ok(kv_revparse(out, s, rev));
+}
+
+/* Git order is not byte order where a directory name prefixes another
+ * name ("a-b" < "a" as "a/" < "a0"); the merged tree must come out in git
+ * order, with the same id a transaction gives the same content. */
+void test_merge_strategy__git_order_differs_from_byte_order(void)
+{
+	const char *base[] = {"a/x", "1", "a-b", "1", "a.c", "1", NULL};
+	const char *ours[] = {"a/x", "2", "a0", "1", NULL};
+	const char *theirs[] = {"a-b", "2", "a.c", NULL, "a!", "1", NULL};
+	const char *want[] = {"a/x", "2",  "a-b", "2", "a0",
+	                      "1",   "a!", "1",   NULL};
+	kv_oid b, o, t, w;
+	kv_merge_result *r;
+	kv_tree *tree;
+	char want_hex[KV_OID_HEXSZ + 1], got_hex[KV_OID_HEXSZ + 1];
+
+	tree_of(&b, "order-base", NULL, base);
+	tree_of(&o, "order-ours", "order-base", ours);
+	tree_of(&t, "order-theirs", "order-base", theirs);
+	tree_of(&w, "order-want", NULL, want);
+	assert_ok(kv_merge_trees(&r, s, &b, &o, &t, NULL));
+	assert_ok(kv__tree_get(&tree, s, kv_merge_result_tree(r)));
+	kv__tree_release(s, tree);
+	assert_str_equal(kv_oid_tostr(want_hex, &w),
+	                 kv_oid_tostr(got_hex, kv_merge_result_tree(r)));
+	kv_merge_result_free(r);
+}
