@@ -568,6 +568,16 @@ class Bench:
                                 "commits", rss, note="one txn per put")
                 self.attempt("W3", "raw LMDB " + mode, lm_commits)
 
+                # The floor under kv: the same puts a kv commit makes.
+                def lm_objects(mode=mode, version=version):
+                    fig, rss = self.run_json([self.prog("lmdb_anchor"),
+                                              "commit-objects", lmdir, n, c,
+                                              version, mode])
+                    self.sample("W3", "raw LMDB commit objects " + mode,
+                                fig["seconds"], c, "commits", rss,
+                                note="5 objects + graph + ref per txn")
+                self.attempt("W3", "raw LMDB commit objects " + mode, lm_objects)
+
             def fi_commits():
                 s = self.data("commits.fi", ["commits", n, c, 0])
                 wall, rss = self.fast_import(repo, s, init=False)
