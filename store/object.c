@@ -153,29 +153,40 @@ static size_t count_entries(const char *data, size_t len)
 	return n;
 }
 
-int kv_tree__parse(kv_tree **out, const kv_oid *id, const char *data,
-                   size_t len)
+/* A tree with room for the entries of `data` and a copy of its bytes, in
+ * one allocation: a point read loads a leaf tree per get, and three
+ * mallocs and frees were a tenth of a get's time. */
+static kv_tree *tree_alloc(const kv_oid *id, const char *data, size_t len,
+                           size_t *cap)
 {
 	kv_tree *t;
-	const char *p, *end;
-	size_t cap;
-	int error;
 
-	/* One allocation for the header, the entries and the bytes: a point
-	 * read loads a leaf tree per get, and three mallocs and frees were
-	 * a tenth of a get's time. */
-	cap = count_entries(data, len) + 1;
-	if (cap > (SIZE_MAX - sizeof(*t) - len - 1) / sizeof(*t->entries) ||
-	    !(t = kv__malloc(sizeof(*t) + cap * sizeof(*t->entries) + len + 1)))
-		return KV_ENOMEM;
+	*cap = count_entries(data, len) + 1;
+	if (*cap > (SIZE_MAX - sizeof(*t) - len - 1) / sizeof(*t->entries) ||
+	    !(t = kv__malloc(sizeof(*t) + *cap * sizeof(*t->entries) + len +
+	                     1)))
+		return NULL;
 	memset(t, 0, sizeof(*t));
 	t->id = *id;
 	t->refcount = 1;
 	t->entries = (kv_tree_entry *)(t + 1);
-	t->raw = (char *)(t->entries + cap);
+	t->raw = (char *)(t->entries + *cap);
 	memcpy(t->raw, data, len);
 	t->raw[len] = '\0';
 	t->rawlen = len;
+	return t;
+}
+
+int kv_tree__parse(kv_tree **out, const kv_oid *id, const char *data,
+                   size_t len)
+{
+	const char *p, *end;
+	size_t cap;
+	kv_tree *t;
+	int error;
+
+	if (!(t = tree_alloc(id, data, len, &cap)))
+		return KV_ENOMEM;
 	p = t->raw;
 	end = t->raw + len;
 	while (p < end) {
@@ -210,6 +221,34 @@ int kv_tree__parse(kv_tree **out, const kv_oid *id, const char *data,
 fail:
 	kv_tree__free(t);
 	return error;
+}
+
+int kv_tree__index_own(kv_tree **out, const kv_oid *id, const char *data,
+                       size_t len)
+{
+	const char *p, *end, *nul;
+	size_t cap;
+	kv_tree *t;
+
+	if (!(t = tree_alloc(id, data, len, &cap)))
+		return KV_ENOMEM;
+	p = t->raw;
+	end = t->raw + len;
+	for (; t->nentries + 1 < cap; t->nentries++) {
+		kv_tree_entry *e = &t->entries[t->nentries];
+		unsigned int mode = 0;
+		while (*p != ' ')
+			mode = mode * 8 + (unsigned int)(*p++ - '0');
+		p++; /* the space */
+		nul = memchr(p, '\0', (size_t)(end - p));
+		e->name = p;
+		e->namelen = (size_t)(nul - p);
+		e->mode = mode;
+		e->id = (const kv_oid *)(nul + 1);
+		p = nul + 21;
+	}
+	*out = t;
+	return 0;
 }
 
 void kv_tree__free(kv_tree *t)

@@ -183,7 +183,7 @@ int kv__tree_put(kv_store *s, const kv_oid *id, const char *data, size_t len)
 
 	if (cache_find(s->trees, id))
 		return 0;
-	if ((error = kv_tree__parse(&t, id, data, len)) < 0)
+	if ((error = kv_tree__index_own(&t, id, data, len)) < 0)
 		return error;
 	cache_insert(s->trees, t);
 	evict(s->trees);

@@ -1,7 +1,8 @@
 /*
  * Fuzz target: the strict tree parser. Whatever it accepts must encode
  * back to exactly the same bytes (the parser and encoder agree on git's
- * format), and every entry must pass the key-step rules.
+ * format), every entry must pass the key-step rules, and the unchecked
+ * indexer for a process's own trees must find the very same entries.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -12,7 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	kv_tree *t;
+	kv_tree *t, *own;
 	kv_oid id;
 	kv_buf out = KV_BUF_INIT;
 
@@ -29,6 +30,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (out.size != size || (size && memcmp(out.ptr, data, size)))
 		abort();
+	if (kv_tree__index_own(&own, &id, out.ptr ? out.ptr : "", out.size) <
+	            0 ||
+	    own->nentries != t->nentries)
+		abort();
+	for (size_t i = 0; i < t->nentries; i++) {
+		const kv_tree_entry *a = &t->entries[i], *b = &own->entries[i];
+		if (a->mode != b->mode || a->namelen != b->namelen ||
+		    memcmp(a->name, b->name, a->namelen) ||
+		    !kv_oid_equal(a->id, b->id))
+			abort();
+	}
+	kv_tree__free(own);
 	kv_buf_dispose(&out);
 	kv_tree__free(t);
 	return 0;

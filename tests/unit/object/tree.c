@@ -171,3 +171,33 @@ void test_object_tree__find_distinguishes_file_and_dir(void)
 	assert_int_equal(-1, kv_tree__find(t, "c", 1));
 	kv_tree__free(t);
 }
+
+/* The unchecked indexer for a process's own trees sees what the strict
+ * parser sees. */
+void test_object_tree__index_own_agrees_with_parse(void)
+{
+	char buf[512];
+	size_t n = 0;
+	kv_tree *a, *b;
+	n += entry(buf + n, "100644", "a.b");
+	n += entry(buf + n, "40000", "a");
+	n += entry(buf + n, "100755", "a0");
+	n += entry(buf + n, "120000", "link");
+	n += entry(buf + n, "160000", "sub");
+	assert_ok(kv_tree__parse(&a, &some_id, buf, n));
+	assert_ok(kv_tree__index_own(&b, &some_id, buf, n));
+	assert_int_equal(5, (int)b->nentries);
+	assert_int_equal((int)a->nentries, (int)b->nentries);
+	for (size_t i = 0; i < a->nentries; i++) {
+		assert_int_equal((int)a->entries[i].mode,
+		                 (int)b->entries[i].mode);
+		assert_mem_equal(a->entries[i].name, a->entries[i].namelen,
+		                 b->entries[i].name, b->entries[i].namelen);
+		assert_true(kv_oid_equal(a->entries[i].id, b->entries[i].id));
+	}
+	kv_tree__free(a);
+	kv_tree__free(b);
+	assert_ok(kv_tree__index_own(&b, &some_id, "", 0));
+	assert_int_equal(0, (int)b->nentries);
+	kv_tree__free(b);
+}
