@@ -157,20 +157,18 @@ static size_t count_entries(const char *data, size_t len)
  * one allocation: a point read loads a leaf tree per get, and three
  * mallocs and frees were a tenth of a get's time. */
 static kv_tree *tree_alloc(const kv_oid *id, const char *data, size_t len,
-                           size_t *cap)
+                           size_t cap)
 {
 	kv_tree *t;
 
-	*cap = count_entries(data, len) + 1;
-	if (*cap > (SIZE_MAX - sizeof(*t) - len - 1) / sizeof(*t->entries) ||
-	    !(t = kv__malloc(sizeof(*t) + *cap * sizeof(*t->entries) + len +
-	                     1)))
+	if (cap > (SIZE_MAX - sizeof(*t) - len - 1) / sizeof(*t->entries) ||
+	    !(t = kv__malloc(sizeof(*t) + cap * sizeof(*t->entries) + len + 1)))
 		return NULL;
 	memset(t, 0, sizeof(*t));
 	t->id = *id;
 	t->refcount = 1;
 	t->entries = (kv_tree_entry *)(t + 1);
-	t->raw = (char *)(t->entries + *cap);
+	t->raw = (char *)(t->entries + cap);
 	memcpy(t->raw, data, len);
 	t->raw[len] = '\0';
 	t->rawlen = len;
@@ -181,11 +179,11 @@ int kv_tree__parse(kv_tree **out, const kv_oid *id, const char *data,
                    size_t len)
 {
 	const char *p, *end;
-	size_t cap;
+	size_t cap = count_entries(data, len) + 1;
 	kv_tree *t;
 	int error;
 
-	if (!(t = tree_alloc(id, data, len, &cap)))
+	if (!(t = tree_alloc(id, data, len, cap)))
 		return KV_ENOMEM;
 	p = t->raw;
 	end = t->raw + len;
@@ -224,28 +222,33 @@ fail:
 }
 
 int kv_tree__index_own(kv_tree **out, const kv_oid *id, const char *data,
-                       size_t len)
+                       size_t len, size_t nentries)
 {
-	const char *p, *end, *nul;
-	size_t cap;
+	const char *p;
 	kv_tree *t;
 
-	if (!(t = tree_alloc(id, data, len, &cap)))
+	if (!(t = tree_alloc(id, data, len, nentries)))
 		return KV_ENOMEM;
 	p = t->raw;
-	end = t->raw + len;
-	for (; t->nentries + 1 < cap; t->nentries++) {
+	for (; t->nentries < nentries && p < t->raw + len; t->nentries++) {
 		kv_tree_entry *e = &t->entries[t->nentries];
 		unsigned int mode = 0;
 		while (*p != ' ')
 			mode = mode * 8 + (unsigned int)(*p++ - '0');
-		p++; /* the space */
-		nul = memchr(p, '\0', (size_t)(end - p));
-		e->name = p;
-		e->namelen = (size_t)(nul - p);
+		e->name = ++p; /* past the space */
+		while (*p)     /* names are short: no memchr call */
+			p++;
+		e->namelen = (size_t)(p - e->name);
 		e->mode = mode;
-		e->id = (const kv_oid *)(nul + 1);
-		p = nul + 21;
+		e->id = (const kv_oid *)(p + 1);
+		p += 21;
+	}
+	if (t->nentries != nentries || p != t->raw + len) { /* a bug of ours */
+		kv_tree__free(t);
+		return kv__error(KV_ERROR,
+		                 "tree %s: %zu entries do not fill its %zu "
+		                 "bytes",
+		                 kv__oid_hex(id), nentries, len);
 	}
 	*out = t;
 	return 0;

@@ -64,14 +64,15 @@ int kv_tree__parse(kv_tree **out, const kv_oid *id, const char *data,
                    size_t len);
 
 /**
- * Index tree `id` that this process has just encoded (kv_tree__put_entry
- * from checked entries), without the strict parse's checks: a small
+ * Index tree `id` of `nentries` entries that this process has just
+ * encoded (kv_tree__put_entry from checked entries), without the strict
+ * parse's checks: a small
  * commit caches its new trees, and checking 256-entry trees it wrote
  * itself was a tenth of its time. Never use it on bytes read from a
  * backend or a remote.
  */
 int kv_tree__index_own(kv_tree **out, const kv_oid *id, const char *data,
-                       size_t len);
+                       size_t len, size_t nentries);
 
 /** Free a tree that is not in a cache. */
 void kv_tree__free(kv_tree *tree);

@@ -40,11 +40,12 @@ void kv__tree_cache_free(struct kv_tree_cache *c);
 int kv__tree_get(kv_tree **out, kv_store *s, const kv_oid *id);
 void kv__tree_release(kv_store *s, kv_tree *t);
 
-/** Cache tree `id` from bytes the caller just encoded and stored, so the
- * next commit on the same path does not read it back (a one-key commit
- * on a 1M-key store spent a fifth of its time re-reading the trees the
- * previous commit wrote). */
-int kv__tree_put(kv_store *s, const kv_oid *id, const char *data, size_t len);
+/** Cache tree `id` from bytes the caller just encoded and stored (with
+ * `nentries` entries), so the next commit on the same path does not read
+ * it back (a one-key commit on a 1M-key store spent a fifth of its time
+ * re-reading the trees the previous commit wrote). */
+int kv__tree_put(kv_store *s, const kv_oid *id, const char *data, size_t len,
+                 size_t nentries);
 
 /* ---- paths and revisions ---- */
 

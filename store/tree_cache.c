@@ -176,14 +176,15 @@ int kv__tree_get(kv_tree **out, kv_store *s, const kv_oid *id)
 	return 0;
 }
 
-int kv__tree_put(kv_store *s, const kv_oid *id, const char *data, size_t len)
+int kv__tree_put(kv_store *s, const kv_oid *id, const char *data, size_t len,
+                 size_t nentries)
 {
 	kv_tree *t;
 	int error;
 
 	if (cache_find(s->trees, id))
 		return 0;
-	if ((error = kv_tree__index_own(&t, id, data, len)) < 0)
+	if ((error = kv_tree__index_own(&t, id, data, len, nentries)) < 0)
 		return error;
 	cache_insert(s->trees, t);
 	evict(s->trees);

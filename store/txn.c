@@ -629,13 +629,27 @@ static void mark_overridden(unsigned char *skip, struct mnode *n,
 		                   b->entries[i].namelen) != NULL;
 }
 
+/* The bytes of base entries [from, to): entries are contiguous in the
+ * tree's git encoding, each ending with its 20-byte id. */
+static int put_base_run(kv_buf *out, const kv_tree *b, size_t from, size_t to)
+{
+	const char *start =
+	        from ? (const char *)b->entries[from - 1].id + 20 : b->raw;
+	const char *end = (const char *)b->entries[to - 1].id + 20;
+	return kv_buf_put(out, start, (size_t)(end - start));
+}
+
 /* Merge the base entries (minus modified names) with the live modified
- * entries, both in git order, into t->enc. */
-static int merge_entries(kv_txn *t, struct mnode *n, struct mentry **mods,
-                         size_t nmods)
+ * entries, both in git order, into t->enc; *count gets the number of
+ * entries. Unchanged base entries are copied a run at a time: a one-key
+ * commit rewrites 256-entry trees, and encoding them entry by entry was
+ * a tenth of its time. */
+static int merge_entries(size_t *count, kv_txn *t, struct mnode *n,
+                         struct mentry **mods, size_t nmods)
 {
 	const kv_tree *b = n->base;
 	size_t bi = 0, mi = 0, nb = b ? b->nentries : 0;
+	size_t run = 0; /* base entries [run, bi) wait to be copied */
 	unsigned char *skip = NULL;
 	int error = 0;
 
@@ -644,11 +658,14 @@ static int merge_entries(kv_txn *t, struct mnode *n, struct mentry **mods,
 	if (nb)
 		mark_overridden(skip, n, b);
 	t->enc.size = 0;
+	*count = 0;
 	while (!error && (bi < nb || mi < nmods)) {
 		const kv_tree_entry *be = bi < nb ? &b->entries[bi] : NULL;
 		struct mentry *me = mi < nmods ? mods[mi] : NULL;
 		if (be && skip[bi]) {
-			bi++; /* replaced or removed by a modification */
+			if (run < bi)
+				error = put_base_run(&t->enc, b, run, bi);
+			run = ++bi; /* replaced or removed by a modification */
 			continue;
 		}
 		if (me && !me->mode) {
@@ -660,15 +677,21 @@ static int merge_entries(kv_txn *t, struct mnode *n, struct mentry **mods,
 		                          kv__mode_is_dir(be->mode), me->name,
 		                          me->namelen,
 		                          kv__mode_is_dir(me->mode)) < 0)) {
-			error = kv_tree__put_entry(&t->enc, be->mode, be->name,
-			                           be->namelen, be->id);
-			bi++;
+			bi++; /* joins the run */
 		} else {
-			error = kv_tree__put_entry(&t->enc, me->mode, me->name,
-			                           me->namelen, &me->id);
+			if (run < bi)
+				error = put_base_run(&t->enc, b, run, bi);
+			run = bi;
+			if (!error)
+				error = kv_tree__put_entry(
+				        &t->enc, me->mode, me->name,
+				        me->namelen, &me->id);
 			mi++;
 		}
+		++*count;
 	}
+	if (!error && run < bi)
+		error = put_base_run(&t->enc, b, run, bi);
 	free(skip);
 	return error;
 }
@@ -677,6 +700,7 @@ static int merge_entries(kv_txn *t, struct mnode *n, struct mentry **mods,
 static int encode_node(kv_oid *out, int *empty, kv_txn *t, struct mnode *n)
 {
 	struct mentry **mods = NULL;
+	size_t count;
 	int error;
 
 	if (n->base && !n->nmods) {
@@ -691,7 +715,7 @@ static int encode_node(kv_oid *out, int *empty, kv_txn *t, struct mnode *n)
 	for (size_t i = 0; i < n->nmods; i++)
 		mods[i] = &n->mods[i];
 	qsort(mods, n->nmods, sizeof(*mods), mod_cmp);
-	error = merge_entries(t, n, mods, n->nmods);
+	error = merge_entries(&count, t, n, mods, n->nmods);
 	free(mods);
 	if (error < 0)
 		return error;
@@ -708,7 +732,7 @@ static int encode_node(kv_oid *out, int *empty, kv_txn *t, struct mnode *n)
 	 * memory grew by the cache's size when it did). */
 	if (t->changes > CACHE_NEW_TREES_MAX)
 		return 0;
-	return kv__tree_put(t->s, out, t->enc.ptr, t->enc.size);
+	return kv__tree_put(t->s, out, t->enc.ptr, t->enc.size, count);
 }
 
 /* ---- commit ---- */

@@ -30,8 +30,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (out.size != size || (size && memcmp(out.ptr, data, size)))
 		abort();
-	if (kv_tree__index_own(&own, &id, out.ptr ? out.ptr : "", out.size) <
-	            0 ||
+	if (kv_tree__index_own(&own, &id, out.ptr ? out.ptr : "", out.size,
+	                       t->nentries) < 0 ||
 	    own->nentries != t->nentries)
 		abort();
 	for (size_t i = 0; i < t->nentries; i++) {

@@ -185,7 +185,7 @@ void test_object_tree__index_own_agrees_with_parse(void)
 	n += entry(buf + n, "120000", "link");
 	n += entry(buf + n, "160000", "sub");
 	assert_ok(kv_tree__parse(&a, &some_id, buf, n));
-	assert_ok(kv_tree__index_own(&b, &some_id, buf, n));
+	assert_ok(kv_tree__index_own(&b, &some_id, buf, n, 5));
 	assert_int_equal(5, (int)b->nentries);
 	assert_int_equal((int)a->nentries, (int)b->nentries);
 	for (size_t i = 0; i < a->nentries; i++) {
@@ -197,7 +197,9 @@ void test_object_tree__index_own_agrees_with_parse(void)
 	}
 	kv_tree__free(a);
 	kv_tree__free(b);
-	assert_ok(kv_tree__index_own(&b, &some_id, "", 0));
+	assert_int_equal(KV_ERROR, kv_tree__index_own(&b, &some_id, buf, n, 4));
+	assert_error_contains("4 entries do not fill");
+	assert_ok(kv_tree__index_own(&b, &some_id, "", 0, 0));
 	assert_int_equal(0, (int)b->nentries);
 	kv_tree__free(b);
 }
