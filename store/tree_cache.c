@@ -176,6 +176,17 @@ int kv__tree_get(kv_tree **out, kv_store *s, const kv_oid *id)
 	return 0;
 }
 
+int kv__tree_get_once(kv_tree **out, kv_store *s, const kv_oid *id)
+{
+	kv_tree *t = cache_find(s->trees, id);
+	if (t) {
+		t->refcount++; /* no LRU move: a single use says nothing */
+		*out = t;
+		return 0;
+	}
+	return load(out, s, id); /* refcount 1: freed on release */
+}
+
 int kv__tree_put(kv_store *s, const kv_oid *id, const char *data, size_t len,
                  size_t nentries)
 {

@@ -447,9 +447,9 @@ static int merge_dir(kv_oid *out, int *empty, struct merge_ctx *m,
 	}
 	if (depth > KV_KEY_MAX / 2)
 		return kv__error(KV_ECORRUPT, "trees nested too deep");
-	if ((error = kv__tree_get(&trees[0], m->s, b)) < 0 ||
-	    (error = kv__tree_get(&trees[1], m->s, o)) < 0 ||
-	    (error = kv__tree_get(&trees[2], m->s, t)) < 0 ||
+	if ((error = kv__tree_get_once(&trees[0], m->s, b)) < 0 ||
+	    (error = kv__tree_get_once(&trees[1], m->s, o)) < 0 ||
+	    (error = kv__tree_get_once(&trees[2], m->s, t)) < 0 ||
 	    (error = gather(&v, &n, trees)) < 0)
 		goto done;
 	if (!(outv = kv__calloc(n ? n : 1, sizeof(*outv)))) {
