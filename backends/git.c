@@ -14,7 +14,10 @@
  * |                    | compare, then write at commit                      |
  * | begin/commit       | objects first (pack or loose, fsynced), then refs  |
  * | gc                 | libgit2's packbuilder, then remove what it made    |
- * |                    | redundant, then pack refs                          |
+ * |                    | redundant, then pack refs, then write a commit-    |
+ * |                    | graph file                                         |
+ * | commit_info        | git's commit-graph file, when there is one         |
+ * |                    | (git_graph.c)                                      |
  *
  * Compare-and-swap. A ref_update takes the ref's lock file, as git does,
  * and compares under the lock; inside a batch the lock is held until the
@@ -38,7 +41,9 @@
 #include <unistd.h>
 
 #include <git2.h>
+#include <git2/sys/commit_graph.h>
 
+#include "git_graph.h"
 #include "git_pack.h"
 #include "oidset.h"
 
@@ -74,6 +79,7 @@ typedef struct {
 		kv_oid id;
 	} rcache[4];
 	unsigned int rnext; /* the slot to replace next */
+	gg_graph *graph;    /* git's commit-graph file as of open or gc */
 } git_backend;
 
 static int gb_fail(int gerr, const char *fmt, ...)
@@ -1163,6 +1169,43 @@ static int reopen(git_backend *g);
  * copies are removed, never the last one: an object no ref reaches (a
  * concurrent writer's, not yet referenced) stays where it is.
  */
+/* Merge bases and logs read parents and generations from git's
+ * commit-graph file instead of parsing each commit. A graph written
+ * after the store was opened is seen after the next open or gc. */
+static int gb_commit_info(kv_commit_info *out, kv_backend *be, const kv_oid *id)
+{
+	return gg_commit_info(out, ((git_backend *)be)->graph, id);
+}
+
+/* Write objects/info/commit-graph for every commit a ref reaches, with
+ * libgit2's writer (a single file, as `git commit-graph write` makes). */
+static int gc_write_graph(git_backend *g)
+{
+	git_commit_graph_writer_options opts;
+	git_commit_graph_writer *w = NULL;
+	git_revwalk *walk = NULL;
+	kv_buf info = KV_BUF_INIT;
+	int error;
+
+	git_commit_graph_writer_options_init(
+	        &opts, GIT_COMMIT_GRAPH_WRITER_OPTIONS_VERSION);
+	if ((error = kv_buf_printf(&info, "%s/info", g->objdir)) < 0)
+		return error;
+	if (mkdir(info.ptr, 0777) < 0 && errno != EEXIST)
+		error = kv__error(KV_EIO, "git: gc: cannot create %s: %s",
+		                  info.ptr, strerror(errno));
+	else if ((error = git_revwalk_new(&walk, g->repo)) < 0 ||
+	         (error = git_revwalk_push_glob(walk, "refs/*")) < 0 ||
+	         (error = git_commit_graph_writer_new(&w, info.ptr)) < 0 ||
+	         (error = git_commit_graph_writer_add_revwalk(w, walk)) < 0 ||
+	         (error = git_commit_graph_writer_commit(w, &opts)) < 0)
+		error = gb_fail(error, "gc: writing the commit-graph file");
+	git_commit_graph_writer_free(w);
+	git_revwalk_free(walk);
+	kv_buf_dispose(&info);
+	return error;
+}
+
 static int gb_gc(kv_backend *be)
 {
 	git_backend *g = (git_backend *)be;
@@ -1203,7 +1246,10 @@ static int gb_gc(kv_backend *be)
 	}
 	git_refdb_free(refdb);
 	if (error == 0)
-		error = reopen(g); /* forget the packs removed */
+		error = gc_write_graph(g);
+	if (error == 0)
+		error = reopen(
+		        g); /* forget the packs removed; read the graph */
 done:
 	gp_idx_close(&st.fresh);
 	return error;
@@ -1219,6 +1265,7 @@ static void gb_free(kv_backend *be)
 	if (g->in_batch)
 		gb_rollback(be);
 	free(g->refs);
+	gg_free(g->graph);
 	git_odb_free(g->odb);
 	git_repository_free(g->repo);
 	free(g->gitdir);
@@ -1260,7 +1307,8 @@ static int open_repo(git_backend *g, const char *path)
 	         len && common[len - 1] == '/' ? "" : "/");
 	if ((error = git_repository_odb(&g->odb, g->repo)) < 0)
 		return gb_fail(error, "opening the objects of %s", path);
-	return 0;
+	gg_free(g->graph);
+	return gg_open(&g->graph, g->objdir);
 }
 
 /* Open the repository again (after gc removed packs it had open). */
@@ -1359,6 +1407,7 @@ int kv_backend_git_new(kv_backend **out, const char *path,
 	g->parent.disk_size = gb_disk_size;
 	g->parent.free = gb_free;
 	g->parent.gc = gb_gc;
+	g->parent.commit_info = gb_commit_info;
 	g->flags = flags;
 	g->pack_min = opts && opts->pack_objects ? opts->pack_objects
 	                                         : DEFAULT_PACK_OBJECTS;

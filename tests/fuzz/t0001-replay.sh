@@ -4,7 +4,7 @@
 BUILD=${BUILD:-build}
 passed=0
 failed=0
-for t in tree commit key cbor; do
+for t in tree commit key cbor graph; do
 	if "$BUILD/fuzz/replay_$t" tests/fuzz/corpus/$t >/dev/null; then
 		passed=$((passed + 1))
 		echo "ok - fuzz corpus $t"
