@@ -1162,13 +1162,6 @@ done:
 
 static int reopen(git_backend *g);
 
-/*
- * Pack every object a ref reaches into one new pack (libgit2's
- * packbuilder, with deltas), then remove each loose object and each old
- * pack whose objects are all in the new pack, then pack the refs. Only
- * copies are removed, never the last one: an object no ref reaches (a
- * concurrent writer's, not yet referenced) stays where it is.
- */
 /* Merge bases and logs read parents and generations from git's
  * commit-graph file instead of parsing each commit. A graph written
  * after the store was opened is seen after the next open or gc. */
@@ -1206,6 +1199,14 @@ static int gc_write_graph(git_backend *g)
 	return error;
 }
 
+/*
+ * Pack every object a ref reaches into one new pack (libgit2's
+ * packbuilder, with deltas), then remove each loose object and each old
+ * pack whose objects are all in the new pack, then pack the refs, then
+ * write the commit-graph file. Only copies are removed, never the last
+ * one: an object no ref reaches (a concurrent writer's, not yet
+ * referenced) stays where it is.
+ */
 static int gb_gc(kv_backend *be)
 {
 	git_backend *g = (git_backend *)be;
@@ -1245,11 +1246,16 @@ static int gb_gc(kv_backend *be)
 		error = gb_fail(error, "gc: packing refs");
 	}
 	git_refdb_free(refdb);
+	/* Reopen first (forgetting the packs removed), so that the graph's
+	 * walk reads the new pack through a fresh object database: writing
+	 * it through the old one made libgit2 1.5 leak 88 bytes whenever
+	 * the previous graph was behind the refs. */
 	if (error == 0)
-		error = gc_write_graph(g);
-	if (error == 0)
-		error = reopen(
-		        g); /* forget the packs removed; read the graph */
+		error = reopen(g);
+	if (error == 0 && (error = gc_write_graph(g)) == 0) {
+		gg_free(g->graph);
+		error = gg_open(&g->graph, g->objdir);
+	}
 done:
 	gp_idx_close(&st.fresh);
 	return error;
