@@ -759,8 +759,9 @@ typedef int (*kv_fsck_cb)(const kv_fsck_problem *problem, void *payload);
 
 /**
  * Check the whole store: re-hash every object (with collision detection),
- * parse every tree and commit strictly, and check that every ref points at a
- * commit whose whole history and trees are present.
+ * parse every tree and commit strictly, check that every ref points at a
+ * commit whose whole history and trees are present, and that the backend's
+ * commit-graph cache (if it has one) agrees with every commit it holds.
  *
  * @param[out] problems the number of problems found (may be NULL)
  * @return 0 if the check ran (look at `problems`); an error if it could not

@@ -4,7 +4,8 @@
  * Pass 1 reads every object as stored, re-hashes it with collision
  * detection (SHA1DC) and parses trees and commits strictly. Pass 2 walks
  * from every ref and checks that each commit's history and trees are
- * complete. Problems go to the callback; the walk goes on after each.
+ * complete, and that the backend's commit-graph cache agrees with each
+ * commit. Problems go to the callback; the walk goes on after each.
  */
 #include <stdio.h>
 
@@ -128,6 +129,52 @@ static int check_tree_reach(struct fsck *f, const kv_oid *id, const char *ref,
 	return error;
 }
 
+/* The backend's commit-graph cache must agree with commit `c` itself:
+ * merge bases trust it (lmdb's `commits` database, git's commit-graph
+ * file). A commit the cache lacks is fine. */
+static int check_graph_entry(struct fsck *f, const kv_commit *c,
+                             const char *ref)
+{
+	kv_backend *be = f->s->be;
+	kv_commit_info ci, pi;
+	const char *what = NULL;
+	char msg[200];
+
+	int error;
+
+	if (!be->commit_info)
+		return 0;
+	if ((error = be->commit_info(&ci, be, &c->id)) == KV_ENOTFOUND) {
+		kv_error_clear();
+		return 0;
+	}
+	if (error == KV_ECORRUPT)
+		return report(f, &c->id, ref, kv_error_last()->message);
+	if (error < 0)
+		return error;
+	if (!kv_oid_equal(&ci.tree, &c->tree))
+		what = "tree";
+	else if (ci.nparents != c->nparents)
+		what = "number of parents";
+	else if (ci.time != c->committer.time)
+		what = "time";
+	for (size_t i = 0; !what && i < c->nparents && i < 2; i++) {
+		if (!kv_oid_equal(&ci.parents[i], &c->parents[i]))
+			what = "parents";
+		else if (ci.generation &&
+		         be->commit_info(&pi, be, &c->parents[i]) == 0 &&
+		         pi.generation >= ci.generation)
+			what = "generation";
+	}
+	kv_error_clear();
+	if (!what)
+		return 0;
+	snprintf(msg, sizeof(msg),
+	         "commit %s: the commit-graph cache has a wrong %s",
+	         kv__oid_hex(&c->id), what);
+	return report(f, &c->id, ref, msg);
+}
+
 /* Pass 2 for one ref: walk its whole history. */
 static int check_ref(struct fsck *f, const char *ref, const kv_oid *head)
 {
@@ -151,7 +198,8 @@ static int check_ref(struct fsck *f, const char *ref, const kv_oid *head)
 			                         kv_error_last()->message);
 			continue;
 		}
-		error = check_tree_reach(f, &c->tree, ref, 0);
+		if ((error = check_graph_entry(f, c, ref)) >= 0)
+			error = check_tree_reach(f, &c->tree, ref, 0);
 		for (size_t i = 0; i < c->nparents && error >= 0; i++) {
 			if (kv_oidset_add(&f->reached, &c->parents[i]) != 1)
 				continue;

@@ -3,6 +3,8 @@
  * (commit_info), whether git or kv's gc wrote it, and what happens when
  * it is unusable or behind the history.
  */
+#include <openssl/sha.h>
+
 #include "merge.h"
 #include "test.h"
 
@@ -267,4 +269,67 @@ void test_git_graph__octopus_merges_are_left_to_the_parser(void)
 	reopen();
 	assert_int_equal(KV_ENOTFOUND, s->be->commit_info(&ci, s->be, &oct));
 	assert_graph_matches(); /* the others are still read from it */
+}
+
+static int collect_problem(const kv_fsck_problem *p, void *payload)
+{
+	kv_buf *out = payload;
+	kv_buf_printf(out, "%s\n", p->message);
+	return 0;
+}
+
+/* Set the time of the graph's first commit to `t` and fix the file's
+ * checksum, as a buggy writer would leave it. */
+static void rewrite_first_time(uint32_t t)
+{
+	char path[4096];
+	unsigned char *raw;
+	size_t len, cdat = 0;
+	FILE *f;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/repo/objects/info/commit-graph", dir);
+	assert_int_equal(0, test_system("chmod u+w '%s'", path));
+	assert_true((f = fopen(path, "r+b")) != NULL);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	len = (size_t)n;
+	assert_true((raw = malloc(len)) != NULL);
+	assert_int_equal(len, fread(raw, 1, len, f));
+	for (unsigned i = 0; i < raw[6]; i++) {
+		const unsigned char *row = raw + 8 + 12 * i;
+		if (!memcmp(row, "CDAT", 4))
+			for (int b = 4; b < 12; b++)
+				cdat = cdat << 8 | row[b];
+	}
+	assert_true(cdat > 0 && cdat + 36 <= len - 20);
+	raw[cdat + 32] = (unsigned char)(t >> 24);
+	raw[cdat + 33] = (unsigned char)(t >> 16);
+	raw[cdat + 34] = (unsigned char)(t >> 8);
+	raw[cdat + 35] = (unsigned char)t;
+	SHA1(raw, len - 20, raw + len - 20);
+	rewind(f);
+	assert_int_equal(len, fwrite(raw, 1, len, f));
+	fclose(f);
+	free(raw);
+}
+
+void test_git_graph__fsck_reports_a_graph_that_disagrees(void)
+{
+	kv_buf msgs = KV_BUF_INIT;
+	size_t problems;
+
+	setup();
+	git_write_graph();
+	reopen();
+	assert_ok(kv_fsck(&problems, s, collect_problem, &msgs));
+	assert_int_equal(0, problems);
+	rewrite_first_time(1234);
+	reopen();
+	assert_ok(kv_fsck(&problems, s, collect_problem, &msgs));
+	assert_int_equal(1, problems);
+	assert_true(strstr(msgs.ptr,
+	                   "the commit-graph cache has a wrong time") != NULL);
+	kv_buf_dispose(&msgs);
 }
