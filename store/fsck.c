@@ -139,7 +139,6 @@ static int check_graph_entry(struct fsck *f, const kv_commit *c,
 	kv_commit_info ci, pi;
 	const char *what = NULL;
 	char msg[200];
-
 	int error;
 
 	if (!be->commit_info)
@@ -158,6 +157,8 @@ static int check_graph_entry(struct fsck *f, const kv_commit *c,
 		what = "number of parents";
 	else if (ci.time != c->committer.time)
 		what = "time";
+	else if (!c->nparents && ci.generation > 1)
+		what = "generation"; /* a root's is 1 (0: unknown) */
 	for (size_t i = 0; !what && i < c->nparents && i < 2; i++) {
 		if (!kv_oid_equal(&ci.parents[i], &c->parents[i]))
 			what = "parents";
