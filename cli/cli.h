@@ -248,6 +248,14 @@ void cli_commit_dispose(cli_commit *c);
  */
 int cli_report_write(const cli_ctx *ctx, int rc, const kv_oid *id);
 
+/* The conflicts of a merge or revert result `r` (may be NULL), one a
+ * line on stdout: "CONFLICT (KIND): KEY [STRATEGY] REASON". */
+void cli_conflicts_print(const kv_merge_result *r);
+
+/* The same as a JSON array of {"key","kind","strategy","reason","base",
+ * "ours","theirs"} objects on stdout. */
+void cli_conflicts_json(const kv_merge_result *r);
+
 /* Print `commit` as `kvctl log` does (git's medium format). */
 void cli_commit_print(FILE *f, const kv_commit *commit);
 

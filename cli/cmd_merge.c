@@ -43,75 +43,19 @@ typedef enum {
 static const char *const outcome_names[] = {
         "merged", "fast-forward", "up-to-date", "conflict", "not-fast-forward"};
 
-/* The name of a conflict kind, as git names them where it has one. */
-static const char *kind_name(kv_conflict_kind kind)
-{
-	switch (kind) {
-	case KV_CONFLICT_CONTENT:
-		return "content";
-	case KV_CONFLICT_ADD_ADD:
-		return "add/add";
-	case KV_CONFLICT_MODIFY_DELETE:
-		return "modify/delete";
-	case KV_CONFLICT_VALUE_DIR:
-		return "value/directory";
-	}
-	return "unknown";
-}
-
-/* Print one conflict as a JSON object. */
-static void conflict_json(const kv_conflict *c)
-{
-	fputs("{\"key\":", stdout);
-	cli_json_cstr(stdout, c->key);
-	fputs(",\"kind\":", stdout);
-	cli_json_cstr(stdout, kind_name(c->kind));
-	fputs(",\"strategy\":", stdout);
-	cli_json_cstr(stdout, c->strategy);
-	fputs(",\"reason\":", stdout);
-	cli_json_cstr(stdout, c->reason);
-	fputs(",\"base\":", stdout);
-	cli_json_oid(stdout, &c->base);
-	fputs(",\"ours\":", stdout);
-	cli_json_oid(stdout, &c->ours);
-	fputs(",\"theirs\":", stdout);
-	cli_json_oid(stdout, &c->theirs);
-	putchar('}');
-}
-
 /* Print the outcome `what` of a merge whose result is `r` (may be NULL)
  * as JSON: {"status","commit","tree","conflicts"}. */
 static void report_json(outcome what, const kv_merge_result *r)
 {
-	size_t i, n = kv_merge_result_conflictcount(r);
 	int done = r && what != CONFLICT && what != NOT_FAST_FORWARD;
 
 	printf("{\"status\":\"%s\",\"commit\":", outcome_names[what]);
 	cli_json_oid(stdout, done ? kv_merge_result_commit(r) : NULL);
 	fputs(",\"tree\":", stdout);
 	cli_json_oid(stdout, done ? kv_merge_result_tree(r) : NULL);
-	fputs(",\"conflicts\":[", stdout);
-	for (i = 0; i < n; i++) {
-		if (i)
-			putchar(',');
-		conflict_json(kv_merge_result_conflict(r, i));
-	}
-	printf("]}\n");
-}
-
-/* Print the conflicts of `r`, one a line:
- * "CONFLICT (content): KEY [STRATEGY] REASON". */
-static void report_conflicts(const kv_merge_result *r)
-{
-	size_t i, n = kv_merge_result_conflictcount(r);
-
-	for (i = 0; i < n; i++) {
-		const kv_conflict *c = kv_merge_result_conflict(r, i);
-
-		printf("CONFLICT (%s): %s [%s] %s\n", kind_name(c->kind),
-		       c->key, c->strategy ? c->strategy : "default",
-		       c->reason ? c->reason : "cannot merge");
-	}
+	fputs(",\"conflicts\":", stdout);
+	cli_conflicts_json(r);
+	printf("}\n");
 }
 
 /* The outcome of kv_merge() returning `rc` with result `r`, or -1 for a
@@ -157,7 +101,7 @@ static int report(const cli_ctx *ctx, int rc, const kv_merge_result *r,
 		break;
 	case CONFLICT:
 		if (!ctx->json)
-			report_conflicts(r);
+			cli_conflicts_print(r);
 		cli_fail(rc);
 		return cli_error(CLI_EXIT_CONFLICT,
 		                 "nothing changed: %s is where it was", into);

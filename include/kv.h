@@ -736,11 +736,19 @@ KV_EXTERN(int) kv_merge_trees(kv_merge_result **out, kv_store *store,
 
 /**
  * Commit on `branch` the inverse of commit `rev` (relative to its first
- * parent), merged three-way onto the branch head.
- * @return 0; KV_NOCHANGE; KV_ECONFLICT if later changes conflict;
- *         KV_ENOTFOUND
+ * parent), merged three-way onto the branch head, so that later changes to
+ * other keys stay. Strategies come from .kvattributes, as in kv_merge().
+ *
+ * @param[out] out the result, as for kv_merge(): the new head
+ *             (kv_merge_result_commit; the unchanged head with
+ *             KV_NOCHANGE) and its tree, or after KV_ECONFLICT every key a
+ *             later commit changed too (base: the value `rev` set, ours:
+ *             the branch head's, theirs: the value before `rev`); may be
+ *             NULL. Freed with kv_merge_result_free().
+ * @return 0; KV_NOCHANGE if the branch already lacks the changes of `rev`;
+ *         KV_ECONFLICT (nothing is changed); KV_ENOTFOUND
  */
-KV_EXTERN(int) kv_revert(kv_oid *commit_out, kv_store *store,
+KV_EXTERN(int) kv_revert(kv_merge_result **out, kv_store *store,
 			 const char *branch, const char *rev,
 			 const kv_commit_options *opts);
 

@@ -267,36 +267,39 @@ struct revert_job {
 	kv_oid target_tree, parent_tree;
 	char *message;
 	const kv_commit_options *o;
-	kv_oid out;
+	kv_merge_result *res; /* of the last attempt */
 };
 
-static int revert_once(kv_oid *out, struct revert_job *j)
+/* One attempt inside the batch: the result goes to j->res, conflicts
+ * included. */
+static int revert_once(struct revert_job *j)
 {
 	kv_store *s = j->s;
 	kv_merge_result *r = kv__merge_result_new();
-	kv_oid head, head_tree;
+	kv_oid head, head_tree, out;
 	int error;
 
 	if (!r)
 		return KV_ENOMEM;
+	kv_merge_result_free(j->res);
+	j->res = r;
 	if ((error = s->be->ref_read(&head, s->be, j->ref)) < 0 ||
 	    (error = tree_of(&head_tree, s, &head)) < 0)
-		goto done;
+		return error;
 	/* The change C made, undone: merge (base C, ours head, theirs C^). */
 	if ((error = kv__merge_trees(r, s, &j->target_tree, &head_tree,
 	                             &j->parent_tree, NULL, 0, 0)) < 0)
-		goto done;
+		return error;
 	if (kv__oid_eq(kv_merge_result_tree(r), &head_tree)) {
-		*out = head;
-		error = KV_NOCHANGE;
-		goto done;
+		kv__merge_result_set(r, NULL, &head, 0);
+		return KV_NOCHANGE;
 	}
 	error = commit_and_move(
-	        out, s, j->ref, &head, kv_merge_result_tree(r), &head, 1,
+	        &out, s, j->ref, &head, kv_merge_result_tree(r), &head, 1,
 	        j->o && j->o->message ? j->o->message : j->message,
 	        j->o ? j->o->author : NULL, j->o ? j->o->committer : NULL);
-done:
-	kv_merge_result_free(r);
+	if (error == 0)
+		kv__merge_result_set(r, NULL, &out, 0);
 	return error;
 }
 
@@ -320,11 +323,10 @@ static int revert_message(char **out, kv_store *s, const kv_oid *id)
 
 static int revert_attempt(void *ctx)
 {
-	struct revert_job *j = ctx;
-	return revert_once(&j->out, j);
+	return revert_once(ctx);
 }
 
-int kv_revert(kv_oid *commit_out, kv_store *s, const char *branch,
+int kv_revert(kv_merge_result **out, kv_store *s, const char *branch,
               const char *rev, const kv_commit_options *o)
 {
 	struct revert_job j;
@@ -333,6 +335,8 @@ int kv_revert(kv_oid *commit_out, kv_store *s, const char *branch,
 	int error;
 
 	memset(&j, 0, sizeof(j));
+	if (out)
+		*out = NULL;
 	if ((error = kv__branch_ref(&ref, branch)) < 0)
 		return error;
 	j.s = s;
@@ -348,11 +352,13 @@ int kv_revert(kv_oid *commit_out, kv_store *s, const char *branch,
 	    (error = revert_message(&j.message, s, &j.target)) < 0)
 		goto done;
 	error = in_batch_retrying(s, revert_attempt, &j);
-	if ((error == 0 || error == KV_NOCHANGE) && commit_out)
-		*commit_out = j.out;
 done:
 	kv_commit_free(c);
 	free(j.message);
 	kv_buf_dispose(&ref);
+	if (out && (error >= 0 || error == KV_ECONFLICT))
+		*out = j.res;
+	else
+		kv_merge_result_free(j.res);
 	return error;
 }

@@ -401,6 +401,15 @@ test_expect_success 'revert: a conflict with later changes exits 3, nothing chan
 	before=$(tip r) &&
 	test_expect_code 3 kvctl -b r revert r~1 >out 2>err &&
 	grep "^kvctl: merge conflict in 1 key, first: r3" err &&
+	grep "^kvctl: nothing changed: revert r~1 by hand" err &&
+	grep -x "CONFLICT (modify/delete): r3 \[default\] .*" out &&
+	test "$(wc -l <out)" -eq 1 &&
+	test "$(tip r)" = "$before" &&
+	test_expect_code 3 kvctl -b r --json revert r~1 >out 2>/dev/null &&
+	json_ok "d[\"commit\"] is None and d[\"changed\"] is False" <out &&
+	json_ok "[c[\"key\"] for c in d[\"conflicts\"]] == [\"r3\"]" <out &&
+	json_ok "d[\"conflicts\"][0][\"kind\"] == \"modify/delete\"" <out &&
+	json_ok "d[\"conflicts\"][0][\"theirs\"] is None" <out &&
 	test "$(tip r)" = "$before" &&
 	test_expect_code 1 kvctl -b r revert nosuch 2>err &&
 	test_expect_code 1 kvctl -b nosuch revert r~1 2>err

@@ -210,7 +210,9 @@ void test_merge_history__unrelated_histories_merge_against_empty(void)
 
 void test_merge_history__revert(void)
 {
-	kv_oid c, first, with_b;
+	kv_oid c, first, with_b, head;
+	kv_merge_result *r;
+	const kv_conflict *k;
 	kv_commit *commit;
 	char hex[41], hex_first[41];
 	first = commit_on("main", "a", "1");
@@ -218,7 +220,9 @@ void test_merge_history__revert(void)
 	commit_on("main", "a", "3");
 	kv_oid_tostr(hex, &with_b);
 	kv_oid_tostr(hex_first, &first);
-	assert_ok(kv_revert(&c, s, NULL, hex, test_commit_opts(NULL)));
+	assert_ok(kv_revert(&r, s, NULL, hex, test_commit_opts(NULL)));
+	c = *kv_merge_result_commit(r);
+	kv_merge_result_free(r);
 	assert_int_equal(KV_ENOTFOUND, kv_get(&buf, s, NULL, "b"));
 	expect(NULL, "a", "3");
 	assert_ok(kv_commit_lookup(&commit, s, &c));
@@ -226,9 +230,24 @@ void test_merge_history__revert(void)
 	                    14) == 0);
 	assert_true(strstr(kv_commit_message(commit), hex) != NULL);
 	kv_commit_free(commit);
-	/* Reverting it again changes nothing. */
-	assert_int_equal(KV_NOCHANGE, kv_revert(NULL, s, NULL, hex, NULL));
-	/* Undoing the root commit's a=1 conflicts with the later a=3. */
+	/* Reverting it again changes nothing; the result names the head. */
+	assert_int_equal(KV_NOCHANGE, kv_revert(&r, s, NULL, hex, NULL));
+	assert_true(kv_oid_equal(kv_merge_result_commit(r), &c));
+	kv_merge_result_free(r);
+	/* Undoing the root commit's a=1 conflicts with the later a=3, and
+	 * the conflict says so: base a=1 (what the root set), ours a=3 (the
+	 * head), theirs absent (before the root). */
+	assert_ok(kv_revparse(&head, s, "main"));
+	assert_int_equal(KV_ECONFLICT, kv_revert(&r, s, NULL, hex_first, NULL));
+	assert_int_equal(1, kv_merge_result_conflictcount(r));
+	k = kv_merge_result_conflict(r, 0);
+	assert_str_equal("a", k->key);
+	assert_int_equal(KV_CONFLICT_MODIFY_DELETE, k->kind);
+	assert_true(kv_oid_is_zero(&k->theirs));
+	assert_true(!kv_oid_is_zero(&k->base) && !kv_oid_is_zero(&k->ours));
+	kv_merge_result_free(r);
+	assert_ok(kv_revparse(&c, s, "main")); /* nothing moved */
+	assert_true(kv_oid_equal(&c, &head));
 	assert_int_equal(KV_ECONFLICT,
 	                 kv_revert(NULL, s, NULL, hex_first, NULL));
 }
