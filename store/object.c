@@ -233,8 +233,10 @@ int kv_tree__index_own(kv_tree **out, const kv_oid *id, const char *data,
 	for (; t->nentries < nentries && p < t->raw + len; t->nentries++) {
 		kv_tree_entry *e = &t->entries[t->nentries];
 		unsigned int mode = 0;
-		while (*p != ' ')
+		while (*p && *p != ' ') /* (the NUL after the bytes stops it) */
 			mode = mode * 8 + (unsigned int)(*p++ - '0');
+		if (*p != ' ')
+			break; /* not ours after all: reported below */
 		e->name = ++p; /* past the space */
 		while (*p)     /* names are short: no memchr call */
 			p++;

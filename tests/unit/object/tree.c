@@ -203,3 +203,15 @@ void test_object_tree__index_own_agrees_with_parse(void)
 	assert_int_equal(0, (int)b->nentries);
 	kv_tree__free(b);
 }
+
+/* Bytes that are not a tree this process encoded are reported, not read
+ * past: a mode without its space, a name without its NUL. */
+void test_object_tree__index_own_refuses_what_it_did_not_encode(void)
+{
+	kv_tree *t;
+	assert_int_equal(KV_ERROR,
+	                 kv_tree__index_own(&t, &some_id, "100644", 6, 1));
+	assert_int_equal(KV_ERROR,
+	                 kv_tree__index_own(&t, &some_id, "100644 abc", 10, 1));
+	assert_error_contains("1 entries do not fill its 10 bytes");
+}
