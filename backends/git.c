@@ -723,6 +723,19 @@ static int is_hex(const char *s, size_t n)
 	return 1;
 }
 
+/* 1 and *out if `name` in folder objects/`fan` is a loose object's file
+ * (38 hex digits, the id without its first byte), else 0. */
+static int loose_id(kv_oid *out, int fan, const char *name)
+{
+	char hex[KV_OID_HEXSZ + 1];
+	if (strlen(name) != 38 || !is_hex(name, 38))
+		return 0;
+	hex[0] = "0123456789abcdef"[(fan >> 4) & 15];
+	hex[1] = "0123456789abcdef"[fan & 15];
+	memcpy(hex + 2, name, 39); /* with its NUL */
+	return kv__oid_fromhexn(out, hex, KV_OID_HEXSZ) == 0;
+}
+
 /* The loose objects of folder objects/xx. */
 static int foreach_loose_dir(struct foreach_state *st, int fan)
 {
@@ -736,14 +749,9 @@ static int foreach_loose_dir(struct foreach_state *st, int fan)
 		return 0;
 	while (!error && (d = readdir(dp))) {
 		struct stat sb;
-		char hex[KV_OID_HEXSZ + 1];
 		kv_oid id;
-		if (strlen(d->d_name) != 38 || !is_hex(d->d_name, 38))
+		if (!loose_id(&id, fan, d->d_name))
 			continue;
-		hex[0] = dir[strlen(dir) - 2];
-		hex[1] = dir[strlen(dir) - 1];
-		memcpy(hex + 2, d->d_name, 39);
-		kv__oid_fromhexn(&id, hex, KV_OID_HEXSZ);
 		if (snprintf(path, sizeof(path), "%s/%s", dir, d->d_name) >=
 		            (int)sizeof(path) ||
 		    stat(path, &sb) < 0)
@@ -1098,7 +1106,6 @@ static void gc_loose_dir(struct gc_state *st, int fan)
 	if (!(dp = opendir(dir)))
 		return;
 	while ((d = readdir(dp))) {
-		char hex[KV_OID_HEXSZ + 1];
 		struct stat sb;
 		kv_oid id;
 		if (snprintf(path, sizeof(path), "%s/%s", dir, d->d_name) >=
@@ -1111,12 +1118,8 @@ static void gc_loose_dir(struct gc_state *st, int fan)
 				st->removed++;
 			continue;
 		}
-		if (strlen(d->d_name) != 38 || !is_hex(d->d_name, 38))
+		if (!loose_id(&id, fan, d->d_name))
 			continue;
-		hex[0] = dir[strlen(dir) - 2];
-		hex[1] = dir[strlen(dir) - 1];
-		memcpy(hex + 2, d->d_name, 39);
-		kv__oid_fromhexn(&id, hex, KV_OID_HEXSZ);
 		if (st->fresh.raw && gp_idx_contains(&st->fresh, &id) &&
 		    unlink(path) == 0)
 			st->removed++;
