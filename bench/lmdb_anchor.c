@@ -13,6 +13,10 @@
  *   lmdb_anchor commit-objects DIR N M V sync|nosync
  *                                           W3 floor: M transactions of the
  *                                           puts one kv commit makes
+ *   lmdb_anchor merge-objects DIR N C V sync|nosync
+ *                                           W4 floor: the reads and puts of
+ *                                           one kv merge of C changes per
+ *                                           side, in one transaction
  *
  * Each run prints one JSON line: {"seconds": S, "ops": N, ...}; seconds
  * cover opening the environment to closing it. The map is 8 GiB of address
@@ -163,55 +167,77 @@ static void commits(const char *dir, uint64_t n, uint64_t m, uint64_t version,
 	       (unsigned long long)m);
 }
 
+/* Tree sizes in git's format for the bench's layout: a leaf holds about
+ * N/65536 entries of "100644 " + 16 hex digits + NUL + 20-byte id (44
+ * bytes), a middle tree and the root up to 256 entries of "40000 xx" +
+ * NUL + id (29 bytes). */
+static size_t leaf_size(uint64_t n)
+{
+	return 44 * (n / 65536 + 1);
+}
+
+static size_t middle_size(uint64_t n)
+{
+	size_t wide = n / 256 < 256 ? (n / 256 ? n / 256 : 1) : 256;
+	return 29 * wide;
+}
+
+#define ROOT_SIZE (29 * 256)
+
+/* Put an object as kv stores it: `size` pseudo-random bytes (nothing
+ * compresses, as in ids) under a pseudo-random 20-byte id, into *id. */
+static void put_object(MDB_txn *txn, MDB_dbi dbi, uint64_t seed, size_t size,
+                       uint64_t id[3])
+{
+	static uint64_t bytes[ROOT_SIZE / 8 + 1];
+	MDB_val k, v;
+
+	for (size_t w = 0; w < 3; w++)
+		id[w] = bench_mix(seed * 3 + w);
+	for (size_t w = 0; w * 8 < size; w++)
+		bytes[w] = bench_mix(seed ^ (w << 40));
+	k.mv_data = id;
+	k.mv_size = 20;
+	v.mv_data = bytes;
+	v.mv_size = size;
+	check(mdb_put(txn, dbi, &k, &v, 0), "mdb_put");
+}
+
+static void put_ref(MDB_txn *txn, MDB_dbi dbi, uint64_t id[3])
+{
+	MDB_val k = {15, "refs/heads/main"}, v = {20, id};
+	check(mdb_put(txn, dbi, &k, &v, 0), "mdb_put");
+}
+
 /*
  * The storage floor of W3: per transaction, the puts one kv commit of one
  * changed key makes, with the same sizes, into the same kind of B-tree
  * (1M entries of the W1 load): five objects under random 20-byte ids
  * (the value's blob, its leaf tree, its middle tree, the root tree and
- * the commit), a commit-graph record and the branch ref. The sizes follow
- * git's tree format for the bench's layout: a leaf holds about N/65536
- * entries of "100644 " + 16 hex digits + NUL + 20-byte id (44 bytes), a
- * middle tree and the root up to 256 entries of "40000 xx" + NUL + id (29
- * bytes). The bytes are pseudo-random, as ids are, so nothing compresses.
+ * the commit), a commit-graph record and the branch ref.
  */
 static void commit_objects(const char *dir, uint64_t n, uint64_t m,
                            uint64_t version, int nosync)
 {
 	double t0 = bench_now();
 	MDB_env *env = open_env(dir, nosync, 0);
-	size_t wide = n / 256 < 256 ? (n / 256 ? n / 256 : 1) : 256;
-	size_t sizes[] = {BENCH_VALUE_LEN,      /* blob */
-	                  44 * (n / 65536 + 1), /* leaf tree */
-	                  29 * wide,            /* middle tree */
-	                  29 * 256,             /* root tree */
-	                  220,                  /* commit */
-	                  64};                  /* commit-graph record */
-	static uint64_t bytes[29 * 256 / 8 + 1];
+	size_t sizes[] = {BENCH_VALUE_LEN,
+	                  leaf_size(n),
+	                  middle_size(n),
+	                  ROOT_SIZE,
+	                  220, /* commit */
+	                  64}; /* commit-graph record */
 	MDB_dbi dbi;
 	MDB_txn *txn;
+	uint64_t id[3];
 
 	dbi = main_dbi(env);
 	for (uint64_t c = 0; c < m; c++) {
-		uint64_t id[3];
-		MDB_val k, v;
 		check(mdb_txn_begin(env, NULL, 0, &txn), "mdb_txn_begin");
-		for (size_t j = 0; j < sizeof(sizes) / sizeof(sizes[0]); j++) {
-			uint64_t seed = (version + c) * 8 + j;
-			for (size_t w = 0; w < 3; w++)
-				id[w] = bench_mix(seed * 3 + w);
-			for (size_t w = 0; w * 8 < sizes[j]; w++)
-				bytes[w] = bench_mix(seed ^ (w << 40));
-			k.mv_data = id;
-			k.mv_size = 20;
-			v.mv_data = bytes;
-			v.mv_size = sizes[j];
-			check(mdb_put(txn, dbi, &k, &v, 0), "mdb_put");
-		}
-		k.mv_data = "refs/heads/main";
-		k.mv_size = 15;
-		v.mv_data = id;
-		v.mv_size = 20;
-		check(mdb_put(txn, dbi, &k, &v, 0), "mdb_put");
+		for (size_t j = 0; j < sizeof(sizes) / sizeof(sizes[0]); j++)
+			put_object(txn, dbi, (version + c) * 8 + j, sizes[j],
+			           id);
+		put_ref(txn, dbi, id);
 		check(mdb_txn_commit(txn), "mdb_txn_commit");
 	}
 	mdb_env_close(env);
@@ -219,11 +245,85 @@ static void commit_objects(const char *dir, uint64_t n, uint64_t m,
 	       (unsigned long long)m);
 }
 
+static unsigned hex_value(char c)
+{
+	return c <= '9' ? (unsigned)(c - '0') : (unsigned)(c - 'a' + 10);
+}
+
+/*
+ * The storage floor of W4: the LMDB work of one kv merge of the bench's
+ * two branches (C changed keys each, as kv_bench merge-setup makes them)
+ * on the N-key store, in one process and one transaction. kv reads the
+ * base, ours and theirs trees of the root, of each middle directory and
+ * of each leaf directory that both sides changed (all others are decided
+ * by their ids), and writes the merged trees of those directories, the
+ * merge commit and its commit-graph record, and the ref. Here the reads
+ * are gets of random keys of the W1 load (the same B-tree lookups) and
+ * the writes are puts of random ids with the trees' sizes.
+ */
+static void merge_objects(const char *dir, uint64_t n, uint64_t c,
+                          uint64_t version, int nosync)
+{
+	double t0 = bench_now();
+	unsigned char *both = calloc(65536, 1), middle[256] = {0};
+	char key[BENCH_KEY_LEN + 1];
+	size_t leaves = 0, middles = 0, reads, puts = 0;
+	MDB_env *env;
+	MDB_dbi dbi;
+	MDB_txn *txn;
+	uint64_t id[3];
+
+	if (!both) {
+		fprintf(stderr, "lmdb_anchor: out of memory\n");
+		exit(1);
+	}
+	for (int side = 0; side < 2; side++)
+		for (uint64_t j = 0; j < c; j++) {
+			bench_key(key, bench_merge_key(side, j, c, n));
+			both[hex_value(key[0]) << 12 | hex_value(key[1]) << 8 |
+			     hex_value(key[3]) << 4 | hex_value(key[4])] |=
+			        (unsigned char)(1 << side);
+		}
+	for (size_t d = 0; d < 65536; d++)
+		if (both[d] == 3) {
+			leaves++;
+			middles += !middle[d >> 8];
+			middle[d >> 8] = 1;
+		}
+	free(both);
+
+	env = open_env(dir, nosync, 0);
+	dbi = main_dbi(env);
+	check(mdb_txn_begin(env, NULL, 0, &txn), "mdb_txn_begin");
+	reads = 3 * (1 + middles + leaves);
+	for (size_t r = 0; r < reads; r++) {
+		MDB_val k = {BENCH_KEY_LEN, key}, v;
+		bench_key(key, bench_mix(version * 0x10000 + r) % n);
+		check(mdb_get(txn, dbi, &k, &v), "mdb_get");
+	}
+	for (size_t l = 0; l < leaves; l++)
+		put_object(txn, dbi, version * 0x10000 + puts++, leaf_size(n),
+		           id);
+	for (size_t m = 0; m < middles; m++)
+		put_object(txn, dbi, version * 0x10000 + puts++, middle_size(n),
+		           id);
+	put_object(txn, dbi, version * 0x10000 + puts++, ROOT_SIZE, id);
+	put_object(txn, dbi, version * 0x10000 + puts++, 260, id); /* commit */
+	put_object(txn, dbi, version * 0x10000 + puts++, 84, id);  /* graph */
+	put_ref(txn, dbi, id);
+	check(mdb_txn_commit(txn), "mdb_txn_commit");
+	mdb_env_close(env);
+	printf("{\"seconds\": %.6f, \"ops\": 1, \"reads\": %zu, "
+	       "\"puts\": %zu}\n",
+	       bench_now() - t0, reads, puts + 1);
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: lmdb_anchor version | load DIR N sync|nosync |"
 	                " get DIR N M | commits DIR N M V sync|nosync |"
-	                " commit-objects DIR N M V sync|nosync\n");
+	                " commit-objects DIR N M V sync|nosync |"
+	                " merge-objects DIR N C V sync|nosync\n");
 	exit(2);
 }
 
@@ -243,6 +343,10 @@ int main(int argc, char **argv)
 		commit_objects(argv[2], bench_count(argv[3]),
 		               bench_count(argv[4]), bench_count(argv[5]),
 		               sync_arg(argv[6]));
+	else if (argc == 7 && !strcmp(argv[1], "merge-objects"))
+		merge_objects(argv[2], bench_count(argv[3]),
+		              bench_count(argv[4]), bench_count(argv[5]),
+		              sync_arg(argv[6]));
 	else
 		usage();
 	return 0;

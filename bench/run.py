@@ -643,6 +643,18 @@ class Bench:
                             rss, note="clean merge, writes the tree")
             self.attempt("W4", "git merge-tree --write-tree", merge_tree)
 
+        # The floor under kv: the LMDB reads and puts of the same merge.
+        lmdir = os.path.join(d, "lmdb")
+        for r in range(1, runs + 1):
+            def lm_merge(r=r):
+                fig, rss = self.run_json([self.prog("lmdb_anchor"), "merge-objects",
+                                          lmdir, n, ch, 6_000_000 + r, "sync"])
+                self.sample("W4", "raw LMDB merge objects", fig["wall"], 1,
+                            "merges", rss,
+                            note="%d gets + %d puts, one txn, sync (process time)"
+                            % (fig["reads"], fig["puts"]))
+            self.attempt("W4", "raw LMDB merge objects", lm_merge)
+
         if not self.have("kv"):
             self.absent("W4", "kv lmdb", "kv")
             return
