@@ -32,7 +32,7 @@ int kv__entry_cmp(const char *a, size_t alen, int adir, const char *b,
 	/* Most comparisons in a binary search differ in the first byte. */
 	if (n && a[0] != b[0])
 		return (int)(unsigned char)a[0] - (int)(unsigned char)b[0];
-	if ((c = memcmp(a, b, n)) != 0)
+	if ((c = kv__name_memcmp(a, b, n)) != 0)
 		return c;
 	ca = alen > n ? (unsigned char)a[n] : (adir ? '/' : 0);
 	cb = blen > n ? (unsigned char)b[n] : (bdir ? '/' : 0);

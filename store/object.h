@@ -43,6 +43,19 @@ static inline int kv__mode_is_dir(unsigned int mode)
 	return mode == KV_MODE_TREE;
 }
 
+/** memcmp for entry names, which are mostly a few bytes long: there a
+ * loop is cheaper than the call (memcmp was 8% of a large merge). */
+static inline int kv__name_memcmp(const char *a, const char *b, size_t n)
+{
+	if (n > 16)
+		return memcmp(a, b, n);
+	for (size_t i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return (int)(unsigned char)a[i] -
+			       (int)(unsigned char)b[i];
+	return 0;
+}
+
 /** Compare two entry names in git's tree order, where a directory sorts
  * as if its name ended in '/'. */
 int kv__entry_cmp(const char *a, size_t alen, int adir, const char *b,

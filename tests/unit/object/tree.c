@@ -215,3 +215,52 @@ void test_object_tree__index_own_refuses_what_it_did_not_encode(void)
 	                 kv_tree__index_own(&t, &some_id, "100644 abc", 10, 1));
 	assert_error_contains("1 entries do not fill its 10 bytes");
 }
+
+static int sign(int x)
+{
+	return (x > 0) - (x < 0);
+}
+
+/* Plain byte order: memcmp of the common part, then the shorter first. */
+static int byte_order(const char *a, size_t alen, const char *b, size_t blen)
+{
+	int c = memcmp(a, b, alen < blen ? alen : blen);
+	if (c)
+		return sign(c);
+	return alen == blen ? 0 : alen < blen ? -1 : 1;
+}
+
+/* The comparison loops over short names itself and calls memcmp past 16
+ * bytes: both must agree with byte order, high bytes included. */
+void test_object_tree__entry_cmp_is_byte_order_at_every_length(void)
+{
+	char a[64], b[64];
+	for (size_t len = 1; len <= 40; len++)
+		for (size_t at = 0; at < len; at++) {
+			memset(a, 'k', len);
+			memcpy(b, a, len);
+			b[at] = (char)0xc3; /* above 'k' only when unsigned */
+			assert_int_equal(
+			        byte_order(a, len, b, len),
+			        sign(kv__entry_cmp(a, len, 0, b, len, 0)));
+			assert_int_equal(
+			        byte_order(b, len, a, len),
+			        sign(kv__entry_cmp(b, len, 0, a, len, 0)));
+			/* a prefix sorts first */
+			assert_int_equal(
+			        -1, sign(kv__entry_cmp(a, at, 0, a, len, 0)));
+		}
+}
+
+/* The one-pass step check finds each problem wherever it is. */
+void test_object_tree__step_problems_anywhere_in_the_name(void)
+{
+	assert_true(kv__step_problem("h\xc3\xa9llo", 6) == NULL);
+	assert_str_equal("step contains '/'",
+	                 kv__step_problem("h\xc3\xa9/", 4));
+	assert_str_equal("step contains a NUL byte",
+	                 kv__step_problem("ab\0cd", 5));
+	assert_str_equal("step is not valid UTF-8",
+	                 kv__step_problem("abcdefghijklmnopq\xff", 18));
+	assert_str_equal("step is '.git'", kv__step_problem(".GiT", 4));
+}
