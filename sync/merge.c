@@ -254,7 +254,7 @@ struct named {
 static int name_cmp(const kv_tree_entry *a, const kv_tree_entry *b)
 {
 	size_t n = a->namelen < b->namelen ? a->namelen : b->namelen;
-	int c = memcmp(a->name, b->name, n);
+	int c = kv__name_memcmp(a->name, b->name, n);
 	if (c)
 		return c;
 	return a->namelen == b->namelen ? 0 : a->namelen < b->namelen ? -1 : 1;
@@ -276,26 +276,42 @@ static void to_side(struct side *s, const kv_tree_entry *e)
 		memset(&s->id, 0, sizeof(s->id));
 }
 
+/* The side a name takes without looking inside it, or NULL. Equal changes
+ * agree, except for counters, where they add up: a directory that may
+ * hold a counter is walked. */
+static const struct side *taken_side(const struct merge_ctx *m,
+                                     const struct side *b, const struct side *o,
+                                     const struct side *t)
+{
+	int counted = m->counters && same_side(o, t) && !same_side(b, o);
+	if ((same_side(o, t) && !(counted && is_dir(o))) || same_side(b, t))
+		return o;
+	if (same_side(b, o))
+		return t;
+	return NULL;
+}
+
+static int dir_or_absent(const struct side *x)
+{
+	return is_dir(x) || !x->mode;
+}
+
 /* Decide one name; *out gets the result (mode 0: absent). */
 static int merge_name(struct side *out, struct merge_ctx *m,
                       const struct side *b, const struct side *o,
                       const struct side *t, int depth)
 {
 	static const kv_oid zero;
+	const struct side *taken;
 	int empty, error;
 
-	/* Equal changes agree, except for counters, where they add up: a
-	 * counter key is merged, a directory that may hold one is walked. */
-	int counted = m->counters && same_side(o, t) && !same_side(b, o);
-	if (counted && o->mode == KV_MODE_BLOB &&
-	    strategy_for(m) == KV_STRATEGY_COUNTER)
+	/* Equal changes to a counter add up. */
+	if (m->counters && same_side(o, t) && !same_side(b, o) &&
+	    o->mode == KV_MODE_BLOB && strategy_for(m) == KV_STRATEGY_COUNTER)
 		return merge_value(out, m, b, o, t);
-	if ((same_side(o, t) && !(counted && is_dir(o))) || same_side(b, t))
-		return *out = *o, 0;
-	if (same_side(b, o))
-		return *out = *t, 0;
-	if ((is_dir(o) || !o->mode) && (is_dir(t) || !t->mode) &&
-	    (is_dir(b) || !b->mode)) {
+	if ((taken = taken_side(m, b, o, t)))
+		return *out = *taken, 0;
+	if (dir_or_absent(o) && dir_or_absent(t) && dir_or_absent(b)) {
 		error = merge_dir(&out->id, &empty, m,
 		                  is_dir(b) ? &b->id : &zero,
 		                  is_dir(o) ? &o->id : &zero,
@@ -378,11 +394,14 @@ static int write_dir(kv_oid *out, int *empty, struct merge_ctx *m,
 {
 	kv_buf enc = KV_BUF_INIT;
 	int error = 0;
-	size_t i = 1;
+	size_t i = 1, size;
 	while (i < n && out_cmp(&v[i - 1], &v[i]) < 0)
 		i++;
 	if (i < n) /* byte order is git order unless a dir prefixes a name */
 		qsort(v, n, sizeof(*v), out_cmp);
+	for (i = 0, size = 0; i < n; i++) /* "<mode> <name>\0<id>" */
+		size += 7 + v[i].namelen + 21;
+	error = kv_buf_grow(&enc, size);
 	for (i = 0; i < n && !error; i++)
 		error = kv_tree__put_entry(&enc, v[i].x.mode, v[i].name,
 		                           v[i].namelen, &v[i].x.id);
@@ -396,26 +415,53 @@ static int write_dir(kv_oid *out, int *empty, struct merge_ctx *m,
 	return error;
 }
 
+/* The entries of the group that starts at v[i] (one per side at most),
+ * as sides; returns where the next group starts. */
+static size_t next_group(struct side s[3], const struct named *v, size_t n,
+                         size_t i)
+{
+	const kv_tree_entry *e[3] = {NULL, NULL, NULL};
+	size_t j = i;
+	while (j < n && v[j].e->namelen == v[i].e->namelen &&
+	       !kv__name_memcmp(v[j].e->name, v[i].e->name, v[i].e->namelen))
+		e[v[j].side] = v[j].e, j++;
+	for (int k = 0; k < 3; k++)
+		to_side(&s[k], e[k]);
+	return j;
+}
+
+/* merge_name with the name's path in m->path meanwhile. */
+static int merge_at(struct side *out, struct merge_ctx *m,
+                    const struct side s[3], const kv_tree_entry *e, int depth)
+{
+	size_t keep = m->path.size;
+	int error;
+
+	if ((keep && (error = kv_buf_put(&m->path, "/", 1)) < 0) ||
+	    (error = kv_buf_put(&m->path, e->name, e->namelen)) < 0)
+		return error;
+	error = merge_name(out, m, &s[0], &s[1], &s[2], depth);
+	m->path.size = keep;
+	m->path.ptr[keep] = '\0';
+	return error;
+}
+
 static int merge_entries(struct merge_ctx *m, struct named *v, size_t n,
                          struct out_entry *outv, size_t *nout, int depth)
 {
 	int error = 0;
 	for (size_t i = 0; i < n && !error;) {
-		const kv_tree_entry *e[3] = {NULL, NULL, NULL};
 		struct side s[3], r = {0, {{0}}};
-		size_t j = i, keep = m->path.size;
-		while (j < n && v[j].e->namelen == v[i].e->namelen &&
-		       !memcmp(v[j].e->name, v[i].e->name, v[i].e->namelen))
-			e[v[j].side] = v[j].e, j++;
-		for (int k = 0; k < 3; k++)
-			to_side(&s[k], e[k]);
-		if ((m->path.size && (error = kv_buf_put(&m->path, "/", 1))) ||
-		    (error = kv_buf_put(&m->path, v[i].e->name,
-		                        v[i].e->namelen)))
-			break;
-		error = merge_name(&r, m, &s[0], &s[1], &s[2], depth);
-		m->path.size = keep;
-		m->path.ptr[keep] = '\0';
+		const struct side *taken;
+		size_t j = next_group(s, v, n, i);
+
+		/* Most names take one side: decide those without building
+		 * their path (counters need it, for their strategy). */
+		if (!m->counters &&
+		    (taken = taken_side(m, &s[0], &s[1], &s[2])))
+			r = *taken;
+		else
+			error = merge_at(&r, m, s, v[i].e, depth);
 		if (!error && r.mode) {
 			outv[*nout].name = v[i].e->name;
 			outv[*nout].namelen = v[i].e->namelen;
