@@ -42,7 +42,7 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 
 const char *kv__step_problem(const char *s, size_t len)
 {
-	unsigned char any = 0, slash = 0, nul = 0;
+	unsigned char high = 0, slash = 0, nul = 0;
 
 	if (len == 0)
 		return "empty step";
@@ -55,7 +55,7 @@ const char *kv__step_problem(const char *s, size_t len)
 		unsigned char c = (unsigned char)s[i];
 		slash |= c == '/';
 		nul |= c == '\0';
-		any |= c;
+		high |= c & 0x80; /* not ASCII: check the UTF-8 below */
 	}
 	if (slash)
 		return "step contains '/'";
@@ -66,7 +66,7 @@ const char *kv__step_problem(const char *s, size_t len)
 	if (len == 4 && s[0] == '.' && (s[1] | 0x20) == 'g' &&
 	    (s[2] | 0x20) == 'i' && (s[3] | 0x20) == 't')
 		return "step is '.git'";
-	for (size_t i = 0; (any & 0x80) && i < len;) {
+	for (size_t i = 0; high && i < len;) {
 		size_t n = utf8_seq((const unsigned char *)s + i, len - i);
 		if (!n)
 			return "step is not valid UTF-8";

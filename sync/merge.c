@@ -437,12 +437,12 @@ static int merge_at(struct side *out, struct merge_ctx *m,
 	size_t keep = m->path.size;
 	int error;
 
-	if ((keep && (error = kv_buf_put(&m->path, "/", 1)) < 0) ||
-	    (error = kv_buf_put(&m->path, e->name, e->namelen)) < 0)
-		return error;
-	error = merge_name(out, m, &s[0], &s[1], &s[2], depth);
+	if ((!keep || (error = kv_buf_put(&m->path, "/", 1)) == 0) &&
+	    (error = kv_buf_put(&m->path, e->name, e->namelen)) == 0)
+		error = merge_name(out, m, &s[0], &s[1], &s[2], depth);
 	m->path.size = keep;
-	m->path.ptr[keep] = '\0';
+	if (m->path.ptr) /* NULL only if its first growth failed */
+		m->path.ptr[keep] = '\0';
 	return error;
 }
 
