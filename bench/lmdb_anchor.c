@@ -185,22 +185,22 @@ static size_t middle_size(uint64_t n)
 #define ROOT_SIZE (29 * 256)
 
 /* Put an object as kv stores it: `size` pseudo-random bytes (nothing
- * compresses, as in ids) under a pseudo-random 20-byte id, into *id. */
+ * compresses, as in ids) under a pseudo-random 20-byte id, into *id. The
+ * bytes are written into the space LMDB reserves, as kv's backend does,
+ * so a leaf tree of any size fits. */
 static void put_object(MDB_txn *txn, MDB_dbi dbi, uint64_t seed, size_t size,
                        uint64_t id[3])
 {
-	static uint64_t bytes[ROOT_SIZE / 8 + 1];
-	MDB_val k, v;
+	MDB_val k = {20, id}, v = {size, NULL};
 
 	for (size_t w = 0; w < 3; w++)
 		id[w] = bench_mix(seed * 3 + w);
-	for (size_t w = 0; w * 8 < size; w++)
-		bytes[w] = bench_mix(seed ^ (w << 40));
-	k.mv_data = id;
-	k.mv_size = 20;
-	v.mv_data = bytes;
-	v.mv_size = size;
-	check(mdb_put(txn, dbi, &k, &v, 0), "mdb_put");
+	check(mdb_put(txn, dbi, &k, &v, MDB_RESERVE), "mdb_put");
+	for (size_t w = 0; w * 8 < size; w++) {
+		uint64_t word = bench_mix(seed ^ (w << 40));
+		size_t left = size - w * 8;
+		memcpy((char *)v.mv_data + w * 8, &word, left < 8 ? left : 8);
+	}
 }
 
 static void put_ref(MDB_txn *txn, MDB_dbi dbi, uint64_t id[3])
